@@ -1,0 +1,79 @@
+# Cancellation Review: one command each for set-up, run, test, lint and benchmark.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy clean
+
+help:
+	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT)"
+	@echo "make test    install what the tests need and run the whole suite (DATABASE_URL selects PostgreSQL)"
+	@echo "make lint    ruff, and a check that every model change has its migration"
+
+# The virtual environment is rebuilt only when requirements change; pip itself is idempotent.
+$(BIN)/.requirements: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.requirements-dev: requirements-dev.txt $(BIN)/.requirements
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+build/static/.built: node_modules/.package-lock.json $(wildcard assets/scss/*.scss assets/js/* assets/images/*)
+	rm -rf build/static
+	mkdir -p build/static/css build/static/js build/static/images build/static/govuk/assets
+	npm run --silent build:css
+	cp -R node_modules/govuk-frontend/dist/govuk/assets/images build/static/govuk/assets/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js build/static/govuk/
+	cp assets/js/* build/static/js/
+	cp assets/images/* build/static/images/
+	touch $@
+
+install: $(BIN)/.requirements build/static/.built
+
+assets: build/static/.built
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Debian's Chromium drives the browser tests; Playwright's own browser download is not used.
+install-test: install $(BIN)/.requirements-dev
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+
+test: install-test
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-deploy: install
+	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=reviews.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules build staticfiles .pytest_cache

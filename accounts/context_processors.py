@@ -1,0 +1,18 @@
+from django.urls import reverse
+
+
+def navigation(request) -> dict:
+    """Service navigation items for the signed-in user's roles, with the current one marked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    items = [("Home", reverse("home"))]
+    if user.is_staff:
+        items.append(("Data administration", reverse("admin:index")))
+    path = request.path
+    return {
+        "navigation": [
+            {"text": text, "href": href, "current": path == href or (href != "/" and path.startswith(href))}
+            for text, href in items
+        ]
+    }

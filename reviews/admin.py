@@ -1,0 +1,92 @@
+from django.contrib import admin, messages
+
+from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
+
+
+class LockedAuditMixin:
+    """Reviews of a signed-off audit are evidence: the admin shows them but cannot change them."""
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and self._audit_of(obj).is_locked
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
+
+class CancellationDecisionInline(admin.StackedInline):
+    model = CancellationDecision
+    fk_name = "crime_record"
+    extra = 0
+    max_num = 1
+    autocomplete_fields = ["receiving_force"]
+
+
+@admin.register(CrimeRecord)
+class CrimeRecordAdmin(admin.ModelAdmin):
+    list_display = ["reference", "force", "offence_category", "offence_code", "recorded_on"]
+    list_filter = ["offence_category", "force__region", "force"]
+    list_select_related = ["force"]
+    search_fields = ["reference", "offence_code"]
+    autocomplete_fields = ["force"]
+    date_hierarchy = "recorded_on"
+    show_full_result_count = False
+    inlines = [CancellationDecisionInline]
+
+
+@admin.register(CancellationDecision)
+class CancellationDecisionAdmin(admin.ModelAdmin):
+    list_display = ["crime_record", "force", "category", "criterion", "outcome", "decided_on", "authoriser_role"]
+    list_filter = ["criterion", "outcome", "authoriser_role", "crime_record__offence_category", "force"]
+    list_select_related = ["crime_record__force", "force"]
+    search_fields = ["crime_record__reference", "rationale"]
+    autocomplete_fields = ["crime_record", "receiving_force"]
+    date_hierarchy = "decided_on"
+    show_full_result_count = False
+
+    @admin.display(description="Offence category", ordering="crime_record__offence_category")
+    def category(self, obj: CancellationDecision) -> str:
+        return obj.crime_record.get_offence_category_display()
+
+
+class AuditCategoryInline(admin.TabularInline):
+    model = AuditCategory
+    extra = 0
+
+
+@admin.register(Audit)
+class AuditAdmin(LockedAuditMixin, admin.ModelAdmin):
+    list_display = ["name", "force", "period_start", "period_end", "status", "recording_grade"]
+    list_filter = ["status", "recording_grade", "force__region", "force"]
+    list_select_related = ["force"]
+    search_fields = ["name", "force__name", "force__code"]
+    autocomplete_fields = ["force", "created_by", "signed_off_by"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [AuditCategoryInline]
+
+    def _audit_of(self, obj: Audit) -> Audit:
+        return obj
+
+
+@admin.register(Review)
+class ReviewAdmin(LockedAuditMixin, admin.ModelAdmin):
+    list_display = ["decision", "audit", "kind", "auditor", "status", "decision_correct", "victim_informed"]
+    list_filter = ["status", "kind", "decision_correct", "victim_informed", "audit__force", "audit"]
+    list_select_related = ["decision__crime_record__force", "audit__force", "auditor"]
+    search_fields = ["decision__crime_record__reference", "audit__name", "auditor__username", "notes"]
+    autocomplete_fields = ["audit", "decision", "auditor"]
+    readonly_fields = ["created_at", "updated_at", "submitted_at"]
+    show_full_result_count = False
+
+    def _audit_of(self, obj: Review) -> Audit:
+        return obj.audit
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        if review is not None and review.audit.is_locked:
+            self.message_user(
+                request, "This audit is signed off: its reviews can no longer be changed.", messages.WARNING
+            )
+        return super().change_view(request, object_id, form_url, extra_context)

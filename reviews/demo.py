@@ -1,0 +1,276 @@
+"""Realistic, deterministic demonstration data: a few forces' cancelled and transferred crimes, two
+audits and one user per role. For local use only; nothing here is real data."""
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import User
+from accounts.roles import Role
+from forces.models import Force
+from reviews.models import (
+    Audit,
+    AuditStatus,
+    AuthoriserRole,
+    CancellationDecision,
+    Criterion,
+    IncorrectReason,
+    NoNeedToInformReason,
+    OffenceCategory,
+    RecordingGrade,
+    Review,
+    ReviewStatus,
+    Verdict,
+    VictimInformed,
+)
+from reviews.services import audit_create, decision_record
+
+SEED = 20260401
+DEMO_PASSWORD = "review-demo-2026"
+DECISIONS_PER_FORCE = 240
+PERIOD_START = date(2025, 4, 1)
+PERIOD_END = date(2026, 3, 31)
+
+# (force code, reference prefix)
+DEMO_FORCES = [
+    ("northamptonshire", "NH"),
+    ("hampshire", "HC"),
+    ("west-yorkshire", "WY"),
+    ("kent", "KP"),
+    ("dyfed-powys", "DP"),
+]
+
+DEMO_USERS = [
+    # username, first name, last name, role, force code (force viewers only)
+    ("auditor", "Alex", "Morgan", Role.AUDITOR, None),
+    ("auditor2", "Sam", "Okafor", Role.AUDITOR, None),
+    ("supervisor", "Priya", "Shah", Role.SUPERVISOR, None),
+    ("steward", "Chris", "Evans", Role.DATA_STEWARD, None),
+    ("viewer", "Jo", "Williams", Role.FORCE_VIEWER, "northamptonshire"),
+]
+
+CATEGORY_WEIGHTS = {
+    OffenceCategory.RAPE: 15,
+    OffenceCategory.OTHER_SEXUAL: 20,
+    OffenceCategory.ROBBERY: 15,
+    OffenceCategory.VIOLENCE: 45,
+    OffenceCategory.OTHER: 5,
+}
+OFFENCE_CODES = {
+    OffenceCategory.RAPE: ["19C", "19D", "19E", "19F"],
+    OffenceCategory.OTHER_SEXUAL: ["17A", "20A", "22B", "23", "88A"],
+    OffenceCategory.ROBBERY: ["34A", "34B"],
+    OffenceCategory.VIOLENCE: ["8N", "8P", "5D", "105A", "8L"],
+    OffenceCategory.OTHER: ["56B", "58A", "45"],
+}
+CRITERION_WEIGHTS = {Criterion.C1: 15, Criterion.C2: 35, Criterion.C3: 25, Criterion.C4: 18, Criterion.C5: 7}
+AUTHORISER_WEIGHTS = {AuthoriserRole.DDM: 80, AuthoriserRole.FCR: 15, AuthoriserRole.OTHER: 5}
+RATIONALES = {
+    Criterion.C1: [
+        "Victim states the incident took place while visiting family in the receiving force area. "
+        "Location confirmed by the attending officer's statement; crime transferred.",
+        "Offence occurred at the victim's home address, which lies outside the force boundary. "
+        "Transferred after confirming the address with the victim by telephone.",
+    ],
+    Criterion.C2: [
+        "CCTV reviewed by the investigating officer shows the property was left behind by the reporting person; "
+        "no theft or force used. Reporting person shown the footage and agrees.",
+        "Independent witness account and body-worn video show no assault took place. "
+        "Reviewed by the DDM against the evidence on file.",
+        "Third-party report; the person named as victim was spoken to and states nothing happened. "
+        "Account corroborated by school safeguarding lead.",
+    ],
+    Criterion.C3: [
+        "Duplicate of a crime already recorded for the same incident and victim; the original remains recorded.",
+        "Part of a course of conduct already recorded as a single crime; this report adds no new offence.",
+    ],
+    Criterion.C4: [
+        "Recorded in error against the wrong incident log; no crime was reported on this occasion.",
+        "Created in error during a system migration; the original record remains recorded.",
+    ],
+    Criterion.C5: [
+        "Suspect claimed self-defence; CCTV and two independent witnesses support the account. Reviewed by the DDM.",
+    ],
+}
+
+
+@dataclass
+class SeedResult:
+    forces: int = 0
+    decisions: int = 0
+    users: int = 0
+    audits: int = 0
+
+
+def _weighted(rng: random.Random, weights: dict) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _decisions_for(force: Force, prefix: str, rng: random.Random, others: list[Force]) -> int:
+    """Create the force's demo decisions unless it has them already; returns how many were created."""
+    if force.crime_records.filter(reference__startswith=f"{prefix}/").exists():
+        return 0
+    for number in range(1, DECISIONS_PER_FORCE + 1):
+        category = _weighted(rng, CATEGORY_WEIGHTS)
+        criterion = Criterion(_weighted(rng, CRITERION_WEIGHTS))
+        decided_on = PERIOD_START + timedelta(days=rng.randrange((PERIOD_END - PERIOD_START).days + 1))
+        recorded_on = decided_on - timedelta(days=rng.randrange(0, 60))
+        decision_record(
+            force=force,
+            reference=f"{prefix}/{recorded_on:%y}/{number:06d}",
+            offence_category=category,
+            offence_code=rng.choice(OFFENCE_CODES[category]),
+            recorded_on=recorded_on,
+            outcome=criterion.outcome,
+            criterion=criterion,
+            decided_on=decided_on,
+            authoriser_role=_weighted(rng, AUTHORISER_WEIGHTS),
+            receiving_force=rng.choice(others) if criterion == Criterion.C1 else None,
+            rationale=rng.choice(RATIONALES[criterion]),
+        )
+    return DECISIONS_PER_FORCE
+
+
+def _users() -> tuple[int, dict[str, User]]:
+    created = 0
+    users = {}
+    for username, first, last, role, force_code in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.org")
+            user.set_password(DEMO_PASSWORD)
+            created += 1
+        user.is_staff = role == Role.DATA_STEWARD
+        user.force = Force.objects.get(code=force_code) if force_code else None
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    return created, users
+
+
+def _sample(audit: Audit, rng: random.Random) -> list[CancellationDecision]:
+    """A simple random sample per audited category, in the database's stable order of the population."""
+    chosen = []
+    for audit_category in audit.categories.all():
+        population = list(
+            CancellationDecision.objects.for_force(audit.force)
+            .decided_between(audit.period_start, audit.period_end)
+            .in_category(audit_category.offence_category)
+            .order_by("pk")
+        )
+        chosen += rng.sample(population, min(audit_category.sample_size, len(population)))
+    return chosen
+
+
+def _answer(review: Review, rng: random.Random, *, status: str) -> None:
+    """Fill in a plausible verdict; roughly one decision in eight is wrong, as in published audits."""
+    review.status = status
+    roll = rng.random()
+    if roll < 0.12:
+        review.decision_correct = Verdict.NO
+        review.incorrect_reason = rng.choice(
+            [IncorrectReason.AVI_NOT_VERIFIABLE, IncorrectReason.SHOULD_STAY_RECORDED, IncorrectReason.NOT_AUTHORISED]
+        )
+        review.notes = "The rationale does not show additional verifiable information; the crime should stand."
+    elif roll < 0.16:
+        review.decision_correct = Verdict.CANNOT_TELL
+        review.notes = "The record does not hold enough to judge the decision."
+    else:
+        review.decision_correct = Verdict.YES
+    if review.decision.criterion == Criterion.C3 and rng.random() < 0.5:
+        review.victim_should_be_informed = False
+        review.no_need_to_inform_reason = NoNeedToInformReason.ALREADY_TOLD
+    else:
+        review.victim_should_be_informed = True
+        informed = rng.random()
+        review.victim_informed = (
+            VictimInformed.YES
+            if informed < 0.85
+            else VictimInformed.NO
+            if informed < 0.93
+            else VictimInformed.NO_RECORD
+        )
+
+
+def _audit(
+    *,
+    force: Force,
+    name: str,
+    rng: random.Random,
+    supervisor: User,
+    auditors: list[User],
+    signed_off: bool,
+) -> int:
+    if Audit.objects.filter(force=force, name=name).exists():
+        return 0
+    audit = audit_create(
+        force=force,
+        name=name,
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        categories=dict.fromkeys(OffenceCategory.audited(), 5),
+        created_by=supervisor,
+        seed=rng.randrange(2**31),
+        recording_grade=RecordingGrade.GOOD if signed_off else "",
+    )
+    decisions = _sample(audit, random.Random(audit.seed))
+    # In-progress audit: a few of each state, so every screen has something to show.
+    states = (
+        [ReviewStatus.APPROVED] * len(decisions)
+        if signed_off
+        else [ReviewStatus.TO_DO, ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.APPROVED]
+    )
+    for index, decision in enumerate(decisions):
+        review = Review(audit=audit, decision=decision, auditor=auditors[index % len(auditors)])
+        status = states[index % len(states)]
+        if status == ReviewStatus.DRAFT:
+            review.status = status
+            review.decision_correct = Verdict.YES
+        elif status in ReviewStatus.finished():
+            _answer(review, rng, status=status)
+            review.submitted_at = datetime(2026, 5, 1, 10, 0, tzinfo=UTC) + timedelta(hours=index)
+        review.full_clean()
+        review.save()
+    audit.status = AuditStatus.SIGNED_OFF if signed_off else AuditStatus.IN_PROGRESS
+    if signed_off:
+        audit.signed_off_by = supervisor
+        audit.signed_off_at = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
+    audit.full_clean()
+    audit.save()
+    return 1
+
+
+@transaction.atomic
+def seed_demo() -> SeedResult:
+    """Create the demonstration data, or whatever part of it is missing. Running it again changes nothing."""
+    result = SeedResult()
+    forces = {force.code: force for force in Force.objects.all()}
+    for code, prefix in DEMO_FORCES:
+        force = forces[code]
+        others = [other for other in forces.values() if other.pk != force.pk]
+        # Each force draws from its own generator so that a partly seeded database fills in identically.
+        created = _decisions_for(force, prefix, random.Random(f"{SEED}-{code}"), others)
+        result.decisions += created
+        result.forces += 1 if created else 0
+    result.users, users = _users()
+    auditors = [users["auditor"], users["auditor2"]]
+    result.audits += _audit(
+        force=forces["northamptonshire"],
+        name="Cancellations 2025-26",
+        rng=random.Random(f"{SEED}-audit-northamptonshire"),
+        supervisor=users["supervisor"],
+        auditors=auditors,
+        signed_off=False,
+    )
+    result.audits += _audit(
+        force=forces["hampshire"],
+        name="Cancellations 2025-26",
+        rng=random.Random(f"{SEED}-audit-hampshire"),
+        supervisor=users["supervisor"],
+        auditors=auditors,
+        signed_off=True,
+    )
+    return result

@@ -1,0 +1,530 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from accounts.roles import Role
+
+
+class OffenceCategory(models.TextChoices):
+    RAPE = "rape", "Rape"
+    OTHER_SEXUAL = "other_sexual", "Other sexual offences"
+    ROBBERY = "robbery", "Robbery"
+    VIOLENCE = "violence", "Violence against the person"
+    OTHER = "other", "Other"
+
+    @classmethod
+    def audited(cls) -> list["OffenceCategory"]:
+        """The four categories HMICFRS dip-samples."""
+        return [cls.RAPE, cls.OTHER_SEXUAL, cls.ROBBERY, cls.VIOLENCE]
+
+
+class Outcome(models.TextChoices):
+    TRANSFERRED = "transferred", "Transferred"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Criterion(models.TextChoices):
+    C1 = "C1", "C1: committed outside the force's jurisdiction and transferred to the force where it happened"
+    C2 = "C2", "C2: additional verifiable information shows that no notifiable crime occurred"
+    C3 = "C3", "C3: a duplicate, or part of a crime already recorded"
+    C4 = "C4", "C4: recorded in error"
+    C5 = "C5", "C5: self-defence claimed, and the additional information supports it"
+
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome the Home Office Counting Rules tie to this criterion."""
+        return Outcome.TRANSFERRED if self == Criterion.C1 else Outcome.CANCELLED
+
+
+class AuthoriserRole(models.TextChoices):
+    DDM = "ddm", "Designated decision maker"
+    FCR = "fcr", "Force crime registrar"
+    OTHER = "other", "Other"
+
+
+class CrimeRecordQuerySet(models.QuerySet):
+    def for_force(self, force) -> "CrimeRecordQuerySet":
+        return self.filter(force=force)
+
+    def in_category(self, *categories: str) -> "CrimeRecordQuerySet":
+        return self.filter(offence_category__in=categories)
+
+
+class CrimeRecord(models.Model):
+    """A crime as a force recorded it. Holds no victim's name, address or date of birth."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="crime_records")
+    reference = models.CharField(max_length=50, help_text="The force's own crime reference.")
+    offence_category = models.CharField(max_length=20, choices=OffenceCategory.choices)
+    offence_code = models.CharField(max_length=10, blank=True, help_text='Home Office offence code, such as "8N".')
+    recorded_on = models.DateField()
+
+    objects = CrimeRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["force", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "reference"],
+                name="crime_record_reference_unique_per_force",
+                violation_error_message="This force already has a crime with this reference.",
+            ),
+            models.CheckConstraint(
+                condition=Q(offence_category__in=OffenceCategory.values),
+                name="crime_record_offence_category_valid",
+            ),
+            models.CheckConstraint(condition=~Q(reference=""), name="crime_record_reference_not_blank"),
+        ]
+        indexes = [models.Index(fields=["force", "offence_category"], name="crime_record_force_category")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.force.code})"
+
+    def clean(self):
+        super().clean()
+        self.reference = self.reference.strip()
+        self.offence_code = self.offence_code.strip().upper()
+        decision = getattr(self, "decision", None) if self.pk else None
+        if decision is not None and self.recorded_on and decision.decided_on < self.recorded_on:
+            cancelled = f"{decision.decided_on:%d/%m/%Y}"
+            raise ValidationError({"recorded_on": f"The crime cannot be recorded after it was removed ({cancelled})."})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The decision keeps copies of these two fields so the database can check its own rules.
+        CancellationDecision.objects.filter(crime_record=self).exclude(
+            force_id=self.force_id, recorded_on=self.recorded_on
+        ).update(force_id=self.force_id, recorded_on=self.recorded_on)
+
+
+class CancellationDecisionQuerySet(models.QuerySet):
+    def for_force(self, force) -> "CancellationDecisionQuerySet":
+        return self.filter(force=force)
+
+    def in_category(self, *categories: str) -> "CancellationDecisionQuerySet":
+        return self.filter(crime_record__offence_category__in=categories)
+
+    def decided_between(self, start, end) -> "CancellationDecisionQuerySet":
+        return self.filter(decided_on__gte=start, decided_on__lte=end)
+
+
+class CancellationDecision(models.Model):
+    """A force's decision to remove a recorded crime: a transfer (C1) or a cancellation (C2-C5)."""
+
+    crime_record = models.OneToOneField(CrimeRecord, on_delete=models.CASCADE, related_name="decision")
+    # Copies of the crime record's force and date, kept in step by CrimeRecord.save(), so that the
+    # "never the recording force" and "decided on or after recorded" rules are database constraints.
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="decisions", editable=False)
+    recorded_on = models.DateField(editable=False)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    criterion = models.CharField(max_length=2, choices=Criterion.choices)
+    decided_on = models.DateField()
+    authoriser_role = models.CharField(max_length=10, choices=AuthoriserRole.choices)
+    receiving_force = models.ForeignKey(
+        "forces.Force",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_transfers",
+        help_text="Transfers (C1) only: the force where the crime happened.",
+    )
+    rationale = models.TextField(blank=True)
+
+    objects = CancellationDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=Outcome.values), name="decision_outcome_valid"),
+            models.CheckConstraint(condition=Q(criterion__in=Criterion.values), name="decision_criterion_valid"),
+            models.CheckConstraint(
+                condition=Q(authoriser_role__in=AuthoriserRole.values), name="decision_authoriser_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(criterion=Criterion.C1, outcome=Outcome.TRANSFERRED)
+                    | (~Q(criterion=Criterion.C1) & Q(outcome=Outcome.CANCELLED))
+                ),
+                name="decision_c1_iff_transferred",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome=Outcome.TRANSFERRED, receiving_force__isnull=False)
+                    | Q(outcome=Outcome.CANCELLED, receiving_force__isnull=True)
+                ),
+                name="decision_receiving_force_iff_transferred",
+            ),
+            models.CheckConstraint(
+                condition=Q(receiving_force__isnull=True) | ~Q(receiving_force=F("force")),
+                name="decision_receiving_force_not_recording_force",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__gte=F("recorded_on")), name="decision_decided_on_or_after_recorded"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["force", "decided_on"], name="decision_force_decided_on"),
+            models.Index(fields=["criterion"], name="decision_criterion"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crime_record.reference}: {self.criterion} {self.get_outcome_display().lower()}"
+
+    def clean(self):
+        super().clean()
+        record = self.crime_record if self.crime_record_id else None
+        errors: dict[str, str] = {}
+        valid_pair = self.criterion in Criterion.values and self.outcome in Outcome.values
+        if valid_pair and self.outcome != Criterion(self.criterion).outcome:
+            errors["criterion"] = (
+                'Outcome "transferred" needs criterion C1.'
+                if self.outcome == Outcome.TRANSFERRED
+                else 'Criterion C1 is a transfer: outcome "cancelled" needs criterion C2, C3, C4 or C5.'
+            )
+        if self.outcome == Outcome.TRANSFERRED and self.receiving_force_id is None:
+            errors["receiving_force"] = "A transfer needs the force that received it."
+        elif self.outcome == Outcome.CANCELLED and self.receiving_force_id is not None:
+            errors["receiving_force"] = "Only a transfer has a receiving force; leave it blank for a cancellation."
+        elif record is not None and self.receiving_force_id == record.force_id:
+            errors["receiving_force"] = "A force cannot transfer a crime to itself."
+        if record is not None and self.decided_on and self.decided_on < record.recorded_on:
+            errors["decided_on"] = (
+                f"The decision cannot come before the crime was recorded ({record.recorded_on:%d/%m/%Y})."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.force_id = self.crime_record.force_id
+        self.recorded_on = self.crime_record.recorded_on
+        super().save(*args, **kwargs)
+
+    @property
+    def criterion_wording(self) -> str:
+        return Criterion(self.criterion).label
+
+
+class AuditStatus(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    IN_PROGRESS = "in_progress", "In progress"
+    SIGNED_OFF = "signed_off", "Signed off"
+
+
+class RecordingGrade(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    ADEQUATE = "adequate", "Adequate"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+
+
+class AuditQuerySet(models.QuerySet):
+    def for_force(self, force) -> "AuditQuerySet":
+        return self.filter(force=force)
+
+    def signed_off(self) -> "AuditQuerySet":
+        return self.filter(status=AuditStatus.SIGNED_OFF)
+
+    def visible_to(self, user) -> "AuditQuerySet":
+        """Audits `user` may see: all for auditors, supervisors and data stewards; a force viewer's
+        own force's signed-off audits; nothing for anyone else."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        roles = user.roles
+        if user.is_superuser or roles & {Role.AUDITOR, Role.SUPERVISOR, Role.DATA_STEWARD}:
+            return self.all()
+        if Role.FORCE_VIEWER in roles and user.force_id:
+            return self.signed_off().filter(force_id=user.force_id)
+        return self.none()
+
+
+class Audit(models.Model):
+    """A dip-sample audit of one force's cancellation decisions over a period."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="audits")
+    name = models.CharField(max_length=200)
+    period_start = models.DateField(help_text="First decision date in the audit.")
+    period_end = models.DateField(help_text="Last decision date in the audit.")
+    status = models.CharField(max_length=12, choices=AuditStatus.choices, default=AuditStatus.PLANNING)
+    seed = models.BigIntegerField(null=True, blank=True, help_text="Seed of the random sample, kept to re-draw it.")
+    recording_grade = models.CharField(
+        max_length=20,
+        choices=RecordingGrade.choices,
+        blank=True,
+        help_text="The inspection's crime-recording grade, where one was given.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_end", "force__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "name"],
+                name="audit_name_unique_per_force",
+                violation_error_message="This force already has an audit with this name.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AuditStatus.values), name="audit_status_valid"),
+            models.CheckConstraint(
+                condition=Q(recording_grade="") | Q(recording_grade__in=RecordingGrade.values),
+                name="audit_recording_grade_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="audit_period_end_on_or_after_start"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=AuditStatus.SIGNED_OFF, signed_off_at__isnull=False, signed_off_by__isnull=False)
+                    | (~Q(status=AuditStatus.SIGNED_OFF) & Q(signed_off_at__isnull=True))
+                ),
+                name="audit_signed_off_iff_sign_off_recorded",
+            ),
+        ]
+        indexes = [models.Index(fields=["force", "status", "period_end"], name="audit_force_status_period")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.force})"
+
+    def clean(self):
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The period must end on or after the day it starts."})
+        if self.status == AuditStatus.SIGNED_OFF and not (self.signed_off_at and self.signed_off_by_id):
+            raise ValidationError({"status": "An audit is signed off only with who signed it off and when."})
+        if self.status != AuditStatus.SIGNED_OFF and self.signed_off_at:
+            raise ValidationError({"status": "Only a signed-off audit has a sign-off date."})
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:reviews_audit_change", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == AuditStatus.SIGNED_OFF
+
+
+class AuditCategory(models.Model):
+    """An offence category an audit samples, with how many decisions to draw from it."""
+
+    DEFAULT_SAMPLE_SIZE = 20
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="categories")
+    offence_category = models.CharField(max_length=20, choices=OffenceCategory.choices)
+    sample_size = models.PositiveIntegerField(default=DEFAULT_SAMPLE_SIZE)
+
+    class Meta:
+        ordering = ["audit", "offence_category"]
+        verbose_name_plural = "audit categories"
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "offence_category"], name="audit_category_unique"),
+            models.CheckConstraint(
+                condition=Q(offence_category__in=OffenceCategory.values), name="audit_category_valid"
+            ),
+            models.CheckConstraint(condition=Q(sample_size__gte=1), name="audit_category_sample_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_offence_category_display()}: {self.sample_size}"
+
+
+class Verdict(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    CANNOT_TELL = "cannot_tell", "Cannot tell from the record"
+
+
+class IncorrectReason(models.TextChoices):
+    AVI_NOT_VERIFIABLE = "avi_not_verifiable", "The additional information was not verifiable"
+    WRONG_CRITERION = "wrong_criterion", "The wrong criterion was applied"
+    NOT_AUTHORISED = "not_authorised", "Not authorised by a designated decision maker"
+    SHOULD_STAY_RECORDED = "should_stay_recorded", "The crime should have stayed recorded"
+    DIFFERENT_CRIME = "different_crime", "A different crime should have been recorded"
+    OTHER = "other", "Another reason (see notes)"
+
+
+class NoNeedToInformReason(models.TextChoices):
+    NO_IDENTIFIABLE_VICTIM = "no_identifiable_victim", "No identifiable victim"
+    ALREADY_TOLD = "already_told", "A duplicate, and the victim was already told"
+    SAFEGUARDING = "safeguarding", "A safeguarding reason"
+    OTHER = "other", "Another reason (see notes)"
+
+
+class VictimInformed(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NO_RECORD = "no_record", "No auditable record"
+
+
+class ReviewKind(models.TextChoices):
+    PRIMARY = "primary", "Primary review"
+    SECOND = "second", "Second review"
+
+
+class ReviewStatus(models.TextChoices):
+    TO_DO = "to_do", "To do"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+
+    @classmethod
+    def finished(cls) -> list["ReviewStatus"]:
+        return [cls.SUBMITTED, cls.APPROVED]
+
+
+class ReviewQuerySet(models.QuerySet):
+    def for_audit(self, audit) -> "ReviewQuerySet":
+        return self.filter(audit=audit)
+
+    def for_auditor(self, user) -> "ReviewQuerySet":
+        return self.filter(auditor=user)
+
+    def finished(self) -> "ReviewQuerySet":
+        return self.filter(status__in=ReviewStatus.finished())
+
+    def visible_to(self, user) -> "ReviewQuerySet":
+        """Reviews in the audits `user` may see (see `AuditQuerySet.visible_to`)."""
+        return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
+
+
+# Statuses in which a review may be incomplete; answers must be whole from "submitted" on.
+_UNFINISHED = Q(status__in=[ReviewStatus.TO_DO, ReviewStatus.DRAFT])
+
+
+class Review(models.Model):
+    """One auditor's verdict on one sampled decision in one audit."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.ForeignKey(CancellationDecision, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=10, choices=ReviewKind.choices, default=ReviewKind.PRIMARY)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.TO_DO)
+    decision_correct = models.CharField("Was the decision correct?", max_length=12, choices=Verdict.choices, blank=True)
+    incorrect_reason = models.CharField(
+        "Why was it incorrect?", max_length=30, choices=IncorrectReason.choices, blank=True
+    )
+    victim_should_be_informed = models.BooleanField("Should the victim have been informed?", null=True, blank=True)
+    no_need_to_inform_reason = models.CharField(
+        "Why did the victim not need to be informed?",
+        max_length=30,
+        choices=NoNeedToInformReason.choices,
+        blank=True,
+    )
+    victim_informed = models.CharField(
+        "Was the victim informed?", max_length=10, choices=VictimInformed.choices, blank=True
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["audit", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "decision"],
+                condition=Q(kind=ReviewKind.PRIMARY),
+                name="review_one_primary_per_decision_per_audit",
+                violation_error_message="This decision is already in the audit's sample.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ReviewKind.values), name="review_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=ReviewStatus.values), name="review_status_valid"),
+            models.CheckConstraint(
+                condition=Q(decision_correct="") | Q(decision_correct__in=Verdict.values),
+                name="review_decision_correct_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(incorrect_reason="") | Q(incorrect_reason__in=IncorrectReason.values),
+                name="review_incorrect_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_need_to_inform_reason="") | Q(no_need_to_inform_reason__in=NoNeedToInformReason.values),
+                name="review_no_need_to_inform_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(victim_informed="") | Q(victim_informed__in=VictimInformed.values),
+                name="review_victim_informed_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(incorrect_reason="") | Q(decision_correct=Verdict.NO),
+                name="review_reason_only_when_incorrect",
+            ),
+            models.CheckConstraint(
+                condition=_UNFINISHED | ~Q(decision_correct=Verdict.NO) | ~Q(incorrect_reason=""),
+                name="review_reason_required_when_incorrect",
+            ),
+            models.CheckConstraint(
+                condition=Q(victim_informed="") | Q(victim_should_be_informed=True),
+                name="review_victim_informed_only_when_should_be",
+            ),
+            models.CheckConstraint(
+                condition=_UNFINISHED | ~Q(victim_should_be_informed=True) | ~Q(victim_informed=""),
+                name="review_victim_informed_required_when_should_be",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_need_to_inform_reason="") | Q(victim_should_be_informed=False),
+                name="review_no_need_reason_only_when_not_needed",
+            ),
+            models.CheckConstraint(
+                condition=_UNFINISHED | ~Q(victim_should_be_informed=False) | ~Q(no_need_to_inform_reason=""),
+                name="review_no_need_reason_required_when_not_needed",
+            ),
+            models.CheckConstraint(
+                condition=_UNFINISHED
+                | (~Q(decision_correct="") & Q(victim_should_be_informed__isnull=False) & Q(auditor__isnull=False)),
+                name="review_finished_is_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["audit", "status"], name="review_audit_status"),
+            models.Index(fields=["auditor", "status"], name="review_auditor_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.decision.crime_record.reference} in {self.audit.name}"
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, str] = {}
+        finished = self.status in ReviewStatus.finished()
+        if self.decision_correct != Verdict.NO and self.incorrect_reason:
+            errors["incorrect_reason"] = "Give a reason only when the decision was incorrect."
+        if finished and self.decision_correct == Verdict.NO and not self.incorrect_reason:
+            errors["incorrect_reason"] = "Select why the decision was incorrect."
+        if finished and self.decision_correct == Verdict.NO and not self.notes.strip():
+            errors["notes"] = "Explain in the notes why the decision was incorrect."
+        if self.victim_should_be_informed is not True and self.victim_informed:
+            errors["victim_informed"] = "Say whether the victim was informed only when they should have been."
+        if finished and self.victim_should_be_informed is True and not self.victim_informed:
+            errors["victim_informed"] = "Select whether the victim was informed."
+        if self.victim_should_be_informed is not False and self.no_need_to_inform_reason:
+            errors["no_need_to_inform_reason"] = "Give a reason only when the victim did not need to be informed."
+        if finished and self.victim_should_be_informed is False and not self.no_need_to_inform_reason:
+            errors["no_need_to_inform_reason"] = "Select why the victim did not need to be informed."
+        if finished and not self.decision_correct:
+            errors["decision_correct"] = "Select whether the decision was correct."
+        if finished and self.victim_should_be_informed is None:
+            errors["victim_should_be_informed"] = "Select whether the victim should have been informed."
+        if finished and self.auditor_id is None:
+            errors["auditor"] = "A submitted review needs the auditor who made it."
+        if self.audit_id and self.decision_id:
+            audit, decision = self.audit, self.decision
+            if decision.force_id != audit.force_id:
+                errors["decision"] = "The decision belongs to another force than the audit."
+            elif not audit.period_start <= decision.decided_on <= audit.period_end:
+                errors["decision"] = "The decision was made outside the audit's period."
+        if errors:
+            raise ValidationError(errors)
