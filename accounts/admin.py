@@ -8,6 +8,10 @@ from accounts.roles import Role
 
 
 class RoleAwareUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
     def clean(self):
         cleaned = super().clean()
         groups = cleaned.get("groups")

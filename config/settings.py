@@ -130,6 +130,10 @@ STORAGES = {
     },
 }
 
+# Outside production, whitenoise serves straight from the build folder; production serves `collectstatic` output.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Sessions end after a working day without activity, and when the browser closes.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True

@@ -73,7 +73,7 @@ class AuditAdmin(LockedAuditMixin, admin.ModelAdmin):
 @admin.register(Review)
 class ReviewAdmin(LockedAuditMixin, admin.ModelAdmin):
     list_display = ["decision", "audit", "kind", "auditor", "status", "decision_correct", "victim_informed"]
-    list_filter = ["status", "kind", "decision_correct", "victim_informed", "audit__force", "audit"]
+    list_filter = ["status", "kind", "decision_correct", "victim_informed", "audit__status", "audit__force"]
     list_select_related = ["decision__crime_record__force", "audit__force", "auditor"]
     search_fields = ["decision__crime_record__reference", "audit__name", "auditor__username", "notes"]
     autocomplete_fields = ["audit", "decision", "auditor"]

@@ -10,7 +10,7 @@ class HomeView(LoginRequiredMixin, SingleTableView):
 
     table_class = AuditTable
     template_name = "reviews/home.html"
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
 
     def get_queryset(self):
         return audit_list(user=self.request.user)

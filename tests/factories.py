@@ -1,0 +1,105 @@
+"""factory_boy factories. Forces come from the data migration: factories pick them by code."""
+
+from datetime import date
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from accounts.roles import Role
+from forces.models import Force
+from reviews.models import (
+    Audit,
+    AuditCategory,
+    AuthoriserRole,
+    CancellationDecision,
+    CrimeRecord,
+    Criterion,
+    OffenceCategory,
+    Outcome,
+    Review,
+)
+
+
+def force(code: str = "northamptonshire") -> Force:
+    return Force.objects.get(code=code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create, extracted: Role | None, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class CrimeRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CrimeRecord
+
+    force = factory.LazyFunction(force)
+    reference = factory.Sequence(lambda n: f"CR/26/{n:06d}")
+    offence_category = OffenceCategory.VIOLENCE
+    offence_code = "8N"
+    recorded_on = date(2026, 1, 10)
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    """A C2 cancellation by default; `transfer=True` makes a C1 transfer to Kent."""
+
+    class Meta:
+        model = CancellationDecision
+
+    class Params:
+        transfer = factory.Trait(
+            criterion=Criterion.C1,
+            outcome=Outcome.TRANSFERRED,
+            receiving_force=factory.LazyFunction(lambda: force("kent")),
+        )
+
+    crime_record = factory.SubFactory(CrimeRecordFactory)
+    outcome = Outcome.CANCELLED
+    criterion = Criterion.C2
+    decided_on = date(2026, 2, 1)
+    authoriser_role = AuthoriserRole.DDM
+    receiving_force = None
+    rationale = "Body-worn video shows no offence took place."
+
+
+class AuditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Audit
+
+    force = factory.LazyFunction(force)
+    name = factory.Sequence(lambda n: f"Audit {n}")
+    period_start = date(2026, 1, 1)
+    period_end = date(2026, 3, 31)
+    seed = 1234
+
+
+class AuditCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditCategory
+
+    audit = factory.SubFactory(AuditFactory)
+    offence_category = OffenceCategory.VIOLENCE
+    sample_size = 20
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    audit = factory.SubFactory(AuditFactory)
+    decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
+    auditor = factory.SubFactory(UserFactory, role=Role.AUDITOR)

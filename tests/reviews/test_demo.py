@@ -1,0 +1,82 @@
+import hashlib
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.roles import Role
+from reviews.models import (
+    Audit,
+    AuditStatus,
+    CancellationDecision,
+    CrimeRecord,
+    Criterion,
+    OffenceCategory,
+    Review,
+    ReviewStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fingerprint() -> str:
+    """A digest of every demo decision and review, so two runs can be compared value for value."""
+    rows = CancellationDecision.objects.order_by("crime_record__force__code", "crime_record__reference").values_list(
+        "crime_record__force__code",
+        "crime_record__reference",
+        "crime_record__offence_category",
+        "crime_record__offence_code",
+        "crime_record__recorded_on",
+        "criterion",
+        "outcome",
+        "decided_on",
+        "authoriser_role",
+        "receiving_force__code",
+        "rationale",
+    )
+    reviews = Review.objects.order_by("audit__force__code", "decision__crime_record__reference").values_list(
+        "audit__name",
+        "decision__crime_record__reference",
+        "auditor__username",
+        "status",
+        "decision_correct",
+        "incorrect_reason",
+        "victim_should_be_informed",
+        "victim_informed",
+    )
+    return hashlib.sha256(repr([list(rows), list(reviews)]).encode()).hexdigest()
+
+
+def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, client):
+    call_command("seed_demo")
+    first = fingerprint()
+    counts = (CancellationDecision.objects.count(), Review.objects.count(), User.objects.count())
+
+    call_command("seed_demo")
+
+    assert "0 decisions in 0 forces, 0 audits and 0 users created" in capsys.readouterr().out
+    assert (CancellationDecision.objects.count(), Review.objects.count(), User.objects.count()) == counts
+    assert fingerprint() == first
+
+    # Every category and criterion appears; the rules hold for every row.
+    decisions = CancellationDecision.objects.select_related("crime_record")
+    assert {d.crime_record.offence_category for d in decisions} == set(OffenceCategory.values)
+    assert {d.criterion for d in decisions} == set(Criterion.values)
+    for decision in decisions:
+        decision.full_clean()
+
+    in_progress = Audit.objects.get(status=AuditStatus.IN_PROGRESS)
+    assert set(in_progress.reviews.values_list("status", flat=True)) == set(ReviewStatus.values)
+    assert Audit.objects.filter(status=AuditStatus.SIGNED_OFF).exists()
+    for role in Role.values:
+        assert User.objects.filter(groups__name=role).exists(), role
+    assert User.objects.get(username="viewer").force.code == "northamptonshire"
+    assert User.objects.get(username="steward").is_staff
+    assert client.login(username="auditor", password="review-demo-2026")
+
+    # Wiped and loaded again, the demo data comes back identical.
+    Review.objects.all().delete()
+    Audit.objects.all().delete()
+    CrimeRecord.objects.all().delete()
+    call_command("seed_demo")
+    assert fingerprint() == first
