@@ -64,6 +64,9 @@ class AuthoriserRole(models.TextChoices):
     OTHER = "other", "Other"
 
 
+REFERENCE_REQUIRED = "Enter the force's crime reference."
+
+
 class CrimeRecordQuerySet(models.QuerySet):
     def for_force(self, force) -> "CrimeRecordQuerySet":
         return self.filter(force=force)
@@ -76,7 +79,9 @@ class CrimeRecord(CheckedModel):
     """A crime as a force recorded it. Holds no victim's name, address or date of birth."""
 
     force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="crime_records")
-    reference = models.CharField(max_length=50, help_text="The force's own crime reference.")
+    reference = models.CharField(
+        max_length=50, help_text="The force's own crime reference.", error_messages={"blank": REFERENCE_REQUIRED}
+    )
     offence_category = models.CharField(max_length=20, choices=OffenceCategory.choices)
     offence_code = models.CharField(max_length=10, blank=True, help_text='Home Office offence code, such as "8N".')
     recorded_on = models.DateField()
@@ -104,12 +109,20 @@ class CrimeRecord(CheckedModel):
 
     def clean(self):
         super().clean()
+        entered = self.reference
         self.reference = self.reference.strip()
         self.offence_code = self.offence_code.strip().upper()
+        errors: dict[str, str] = {}
+        if entered and not self.reference:
+            errors["reference"] = REFERENCE_REQUIRED
         decision = getattr(self, "decision", None) if self.pk else None
         if decision is not None and self.recorded_on and decision.decided_on < self.recorded_on:
-            cancelled = f"{decision.decided_on:%d/%m/%Y}"
-            raise ValidationError({"recorded_on": f"The crime cannot be recorded after it was removed ({cancelled})."})
+            removed = f"{decision.decided_on:%d/%m/%Y}"
+            errors["recorded_on"] = f"The crime cannot be recorded after it was removed ({removed})."
+        if decision is not None and decision.receiving_force_id and decision.receiving_force_id == self.force_id:
+            errors["force"] = "The crime was transferred to this force: it cannot also be this force's record."
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -494,7 +507,9 @@ class Review(CheckedModel):
                 name="review_reason_required_when_incorrect",
             ),
             models.CheckConstraint(
-                condition=Q(victim_informed="") | Q(victim_should_be_informed=True),
+                # "IS NOT NULL" too: a bare "= true" is unknown when unanswered, and unknown passes a check.
+                condition=Q(victim_informed="")
+                | Q(victim_should_be_informed=True, victim_should_be_informed__isnull=False),
                 name="review_victim_informed_only_when_should_be",
             ),
             models.CheckConstraint(
@@ -502,7 +517,8 @@ class Review(CheckedModel):
                 name="review_victim_informed_required_when_should_be",
             ),
             models.CheckConstraint(
-                condition=Q(no_need_to_inform_reason="") | Q(victim_should_be_informed=False),
+                condition=Q(no_need_to_inform_reason="")
+                | Q(victim_should_be_informed=False, victim_should_be_informed__isnull=False),
                 name="review_no_need_reason_only_when_not_needed",
             ),
             models.CheckConstraint(

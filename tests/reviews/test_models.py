@@ -1,0 +1,668 @@
+"""Every named database constraint in reviews/models.py, checked twice.
+
+1. The database refuses a row that breaks the rule, even when `clean()` is never called.
+2. `full_clean()` refuses the same object, with the message a user would read on the right field.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+
+from reviews.models import (
+    AuditStatus,
+    CancellationDecision,
+    CrimeRecord,
+    Criterion,
+    IncorrectReason,
+    NoNeedToInformReason,
+    Outcome,
+    ReviewKind,
+    ReviewStatus,
+    Verdict,
+    VictimInformed,
+)
+from tests.factories import (
+    AuditCategoryFactory,
+    AuditFactory,
+    CrimeRecordFactory,
+    DecisionFactory,
+    ReviewFactory,
+    UserFactory,
+    force,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Every named constraint of the reviews app, by name: (model, constraint).
+CONSTRAINTS = {
+    constraint.name: (model, constraint)
+    for model in apps.get_app_config("reviews").get_models()
+    for constraint in model._meta.constraints
+}
+
+
+def names_constraint(message: str, name: str) -> bool:
+    """Whether the database's error message names constraint `name` (or, on SQLite, its unique columns)."""
+    model, constraint = CONSTRAINTS[name]
+    if connection.vendor == "postgresql":
+        return f'constraint "{name}"' in message
+    if connection.vendor == "sqlite":
+        if isinstance(constraint, models.UniqueConstraint):
+            # SQLite names a unique violation's columns, not the constraint.
+            table = model._meta.db_table
+            columns = ", ".join(f"{table}.{model._meta.get_field(field).column}" for field in constraint.fields)
+            return message == f"UNIQUE constraint failed: {columns}"
+        return message == f"CHECK constraint failed: {name}"
+    return name in message
+
+
+def assert_violates(save: Callable[[], object], *names: str) -> None:
+    """`save()` raises IntegrityError naming one of `names`; the savepoint keeps the test's transaction usable."""
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        save()
+    message = str(excinfo.value)
+    assert any(names_constraint(message, name) for name in names), message
+
+
+def full_clean_errors(obj: models.Model) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as excinfo:
+        obj.full_clean()
+    return excinfo.value.message_dict
+
+
+def changed(obj: models.Model, **changes) -> models.Model:
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    return obj
+
+
+# --- Broken objects, one or more per rule constraint -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Broken:
+    make: Callable[[], models.Model]  # builds a valid object through the factories, then breaks it, unsaved
+    constraint: str  # the constraint the database names
+    errors: dict[str, list[str]]  # what full_clean() reports
+
+
+def duplicate_crime_reference():
+    return CrimeRecordFactory.build(reference=CrimeRecordFactory().reference)
+
+
+def transfer_to_own_force():
+    decision = DecisionFactory(transfer=True)
+    return changed(decision, receiving_force=decision.crime_record.force)
+
+
+def duplicate_audit_name():
+    return AuditFactory.build(name=AuditFactory().name)
+
+
+def duplicate_audit_category():
+    return AuditCategoryFactory.build(audit=AuditCategoryFactory().audit)
+
+
+def second_primary_review():
+    review = ReviewFactory()
+    return ReviewFactory.build(audit=review.audit, decision=review.decision, auditor=review.auditor)
+
+
+def submitted_review(**answers):
+    """A valid submitted review with every answer given: the victim should have been informed, and was."""
+    values = {
+        "status": ReviewStatus.SUBMITTED,
+        "decision_correct": Verdict.YES,
+        "victim_should_be_informed": True,
+        "victim_informed": VictimInformed.YES,
+        "submitted_at": timezone.now(),
+    } | answers
+    return ReviewFactory(**values)
+
+
+BROKEN = [
+    # CrimeRecord
+    pytest.param(
+        Broken(
+            duplicate_crime_reference,
+            "crime_record_reference_unique_per_force",
+            {NON_FIELD_ERRORS: ["This force already has a crime with this reference."]},
+        ),
+        id="crime_record_reference_unique_per_force",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(CrimeRecordFactory(), reference=""),
+            "crime_record_reference_not_blank",
+            {"reference": ["Enter the force's crime reference."]},
+        ),
+        id="crime_record_reference_not_blank",
+    ),
+    # CancellationDecision
+    pytest.param(
+        Broken(
+            lambda: changed(DecisionFactory(transfer=True), criterion=Criterion.C2),
+            "decision_c1_iff_transferred",
+            {"criterion": ['Outcome "transferred" needs criterion C1.']},
+        ),
+        id="decision_c1_iff_transferred-transferred_with_C2",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(DecisionFactory(), criterion=Criterion.C1),
+            "decision_c1_iff_transferred",
+            {"criterion": ['Criterion C1 is a transfer: outcome "cancelled" needs criterion C2, C3, C4 or C5.']},
+        ),
+        id="decision_c1_iff_transferred-cancelled_with_C1",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(DecisionFactory(transfer=True), receiving_force=None),
+            "decision_receiving_force_iff_transferred",
+            {"receiving_force": ["A transfer needs the force that received it."]},
+        ),
+        id="decision_receiving_force_iff_transferred-transfer_without",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(DecisionFactory(), receiving_force=force("kent")),
+            "decision_receiving_force_iff_transferred",
+            {"receiving_force": ["Only a transfer has a receiving force; leave it blank for a cancellation."]},
+        ),
+        id="decision_receiving_force_iff_transferred-cancellation_with",
+    ),
+    pytest.param(
+        Broken(
+            transfer_to_own_force,
+            "decision_receiving_force_not_recording_force",
+            {"receiving_force": ["A force cannot transfer a crime to itself."]},
+        ),
+        id="decision_receiving_force_not_recording_force",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(DecisionFactory(), decided_on=date(2026, 1, 9)),
+            "decision_decided_on_or_after_recorded",
+            {"decided_on": ["The decision cannot come before the crime was recorded (10/01/2026)."]},
+        ),
+        id="decision_decided_on_or_after_recorded",
+    ),
+    # Audit
+    pytest.param(
+        Broken(
+            duplicate_audit_name,
+            "audit_name_unique_per_force",
+            {NON_FIELD_ERRORS: ["This force already has an audit with this name."]},
+        ),
+        id="audit_name_unique_per_force",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(AuditFactory(), period_end=date(2025, 12, 31)),
+            "audit_period_end_on_or_after_start",
+            {"period_end": ["The period must end on or after the day it starts."]},
+        ),
+        id="audit_period_end_on_or_after_start",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(AuditFactory(), status=AuditStatus.SIGNED_OFF),
+            "audit_signed_off_iff_sign_off_recorded",
+            {"status": ["An audit is signed off only with who signed it off and when."]},
+        ),
+        id="audit_signed_off_iff_sign_off_recorded-signed_off_without_sign_off",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(AuditFactory(), status=AuditStatus.SIGNED_OFF, signed_off_at=timezone.now()),
+            "audit_signed_off_iff_sign_off_recorded",
+            {"status": ["An audit is signed off only with who signed it off and when."]},
+        ),
+        id="audit_signed_off_iff_sign_off_recorded-signed_off_without_who",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(AuditFactory(), status=AuditStatus.SIGNED_OFF, signed_off_by=UserFactory()),
+            "audit_signed_off_iff_sign_off_recorded",
+            {"status": ["An audit is signed off only with who signed it off and when."]},
+        ),
+        id="audit_signed_off_iff_sign_off_recorded-signed_off_without_when",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(AuditFactory(status=AuditStatus.IN_PROGRESS), signed_off_at=timezone.now()),
+            "audit_signed_off_iff_sign_off_recorded",
+            {"status": ["Only a signed-off audit has a sign-off date."]},
+        ),
+        id="audit_signed_off_iff_sign_off_recorded-sign_off_date_while_in_progress",
+    ),
+    # AuditCategory
+    pytest.param(
+        Broken(
+            duplicate_audit_category,
+            "audit_category_unique",
+            {NON_FIELD_ERRORS: ["Audit category with this Audit and Offence category already exists."]},
+        ),
+        id="audit_category_unique",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(AuditCategoryFactory(), sample_size=0),
+            "audit_category_sample_size_positive",
+            {"sample_size": ["Sample at least one decision."]},
+        ),
+        id="audit_category_sample_size_positive",
+    ),
+    # Review
+    pytest.param(
+        Broken(
+            second_primary_review,
+            "review_one_primary_per_decision_per_audit",
+            {NON_FIELD_ERRORS: ["This decision is already in the audit's sample."]},
+        ),
+        id="review_one_primary_per_decision_per_audit",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(ReviewFactory(decision_correct=Verdict.YES), incorrect_reason=IncorrectReason.OTHER),
+            "review_reason_only_when_incorrect",
+            {"incorrect_reason": ["Give a reason only when the decision was incorrect."]},
+        ),
+        id="review_reason_only_when_incorrect-correct",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(ReviewFactory(), incorrect_reason=IncorrectReason.OTHER),
+            "review_reason_only_when_incorrect",
+            {"incorrect_reason": ["Give a reason only when the decision was incorrect."]},
+        ),
+        id="review_reason_only_when_incorrect-unanswered",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(submitted_review(), decision_correct=Verdict.NO, notes="The video shows a push."),
+            "review_reason_required_when_incorrect",
+            {"incorrect_reason": ["Select why the decision was incorrect."]},
+        ),
+        id="review_reason_required_when_incorrect",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(ReviewFactory(victim_should_be_informed=False), victim_informed=VictimInformed.YES),
+            "review_victim_informed_only_when_should_be",
+            {"victim_informed": ["Say whether the victim was informed only when they should have been."]},
+        ),
+        id="review_victim_informed_only_when_should_be",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(submitted_review(), victim_informed=""),
+            "review_victim_informed_required_when_should_be",
+            {"victim_informed": ["Select whether the victim was informed."]},
+        ),
+        id="review_victim_informed_required_when_should_be",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(
+                ReviewFactory(victim_should_be_informed=True), no_need_to_inform_reason=NoNeedToInformReason.OTHER
+            ),
+            "review_no_need_reason_only_when_not_needed",
+            {"no_need_to_inform_reason": ["Give a reason only when the victim did not need to be informed."]},
+        ),
+        id="review_no_need_reason_only_when_not_needed",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(submitted_review(), victim_should_be_informed=False, victim_informed=""),
+            "review_no_need_reason_required_when_not_needed",
+            {"no_need_to_inform_reason": ["Select why the victim did not need to be informed."]},
+        ),
+        id="review_no_need_reason_required_when_not_needed",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(submitted_review(), decision_correct=""),
+            "review_finished_is_complete",
+            {"decision_correct": ["Select whether the decision was correct."]},
+        ),
+        id="review_finished_is_complete-no_verdict",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(submitted_review(), victim_should_be_informed=None, victim_informed=""),
+            "review_finished_is_complete",
+            {"victim_should_be_informed": ["Select whether the victim should have been informed."]},
+        ),
+        id="review_finished_is_complete-no_should_be_informed",
+    ),
+    pytest.param(
+        Broken(
+            lambda: changed(submitted_review(status=ReviewStatus.APPROVED), auditor=None),
+            "review_finished_is_complete",
+            {"auditor": ["A submitted review needs the auditor who made it."]},
+        ),
+        id="review_finished_is_complete-approved_without_auditor",
+    ),
+]
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_database_refuses(broken):
+    obj = broken.make()
+    assert_violates(obj.save, broken.constraint)
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_full_clean_refuses_with_message(broken):
+    assert full_clean_errors(broken.make()) == broken.errors
+
+
+# --- Choice-validity constraints ---------------------------------------------------------------------------------
+
+# (factory, valid answers the bad value needs so it breaks no other rule, field, bad value, constraint names).
+# An invalid outcome always breaks the two outcome-pairing rules as well, so the database may name either.
+CHOICES = [
+    (CrimeRecordFactory, {}, "offence_category", "murder", ("crime_record_offence_category_valid",)),
+    (
+        DecisionFactory,
+        {},
+        "outcome",
+        "C9",
+        ("decision_outcome_valid", "decision_c1_iff_transferred", "decision_receiving_force_iff_transferred"),
+    ),
+    (DecisionFactory, {}, "criterion", "C9", ("decision_criterion_valid",)),
+    (DecisionFactory, {}, "authoriser_role", "chief", ("decision_authoriser_role_valid",)),
+    (AuditFactory, {}, "status", "closed", ("audit_status_valid",)),
+    (AuditFactory, {}, "recording_grade", "excellent", ("audit_recording_grade_valid",)),
+    (AuditCategoryFactory, {}, "offence_category", "murder", ("audit_category_valid",)),
+    (ReviewFactory, {}, "kind", "third", ("review_kind_valid",)),
+    (
+        ReviewFactory,
+        {"decision_correct": Verdict.YES, "victim_should_be_informed": True, "victim_informed": VictimInformed.YES},
+        "status",
+        "C9",
+        ("review_status_valid",),
+    ),
+    (ReviewFactory, {}, "decision_correct", "maybe", ("review_decision_correct_valid",)),
+    (
+        ReviewFactory,
+        {"decision_correct": Verdict.NO},
+        "incorrect_reason",
+        "bad_luck",
+        ("review_incorrect_reason_valid",),
+    ),
+    (
+        ReviewFactory,
+        {"victim_should_be_informed": False},
+        "no_need_to_inform_reason",
+        "busy",
+        ("review_no_need_to_inform_reason_valid",),
+    ),
+    (ReviewFactory, {"victim_should_be_informed": True}, "victim_informed", "maybe", ("review_victim_informed_valid",)),
+]
+CHOICE_IDS = [names[0] for *_, names in CHOICES]
+
+
+@pytest.mark.parametrize(("factory", "answers", "field", "bad_value", "names"), CHOICES, ids=CHOICE_IDS)
+def test_database_refuses_invalid_choice(factory, answers, field, bad_value, names):
+    obj = changed(factory(**answers), **{field: bad_value})
+    assert_violates(obj.save, *names)
+
+
+@pytest.mark.parametrize(("factory", "answers", "field", "bad_value", "names"), CHOICES, ids=CHOICE_IDS)
+def test_full_clean_refuses_invalid_choice(factory, answers, field, bad_value, names):
+    obj = changed(factory(**answers), **{field: bad_value})
+    assert full_clean_errors(obj) == {field: [f"Value {bad_value!r} is not a valid choice."]}
+
+
+# --- Every constraint is in the database, and covered above --------------------------------------------------------
+
+
+def test_every_named_constraint_exists_in_the_database():
+    with connection.cursor() as cursor:
+        for name, (model, _constraint) in CONSTRAINTS.items():
+            assert name in connection.introspection.get_constraints(cursor, model._meta.db_table), name
+
+
+def test_every_named_constraint_is_tested_both_ways():
+    tested = {param.values[0].constraint for param in BROKEN} | {names[0] for *_, names in CHOICES}
+    assert tested == set(CONSTRAINTS)
+
+
+# --- The database also checks the decision's copies of the crime record's force and date ---------------------------
+
+
+def test_database_checks_decision_date_against_its_copy_of_recorded_on():
+    decision = DecisionFactory()
+    assert_violates(
+        lambda: CancellationDecision.objects.filter(pk=decision.pk).update(recorded_on=date(2026, 2, 2)),
+        "decision_decided_on_or_after_recorded",
+    )
+
+
+def test_database_checks_receiving_force_against_its_copy_of_force():
+    decision = DecisionFactory(transfer=True)
+    assert_violates(
+        lambda: CancellationDecision.objects.filter(pk=decision.pk).update(force=decision.receiving_force),
+        "decision_receiving_force_not_recording_force",
+    )
+
+
+# --- What is allowed ------------------------------------------------------------------------------------------------
+
+
+def test_c1_transfer_with_receiving_force_saves(northamptonshire, kent):
+    decision = DecisionFactory.build(crime_record=CrimeRecordFactory(), transfer=True)
+    decision.full_clean()
+    decision.save()
+    decision.refresh_from_db()
+    assert (decision.outcome, decision.criterion) == (Outcome.TRANSFERRED, Criterion.C1)
+    assert decision.receiving_force == kent
+    assert decision.force == northamptonshire
+    assert decision.recorded_on == decision.crime_record.recorded_on
+
+
+@pytest.mark.parametrize("criterion", [Criterion.C2, Criterion.C3, Criterion.C4, Criterion.C5])
+def test_cancellation_without_receiving_force_saves(criterion):
+    decision = DecisionFactory.build(crime_record=CrimeRecordFactory(), criterion=criterion)
+    decision.full_clean()
+    decision.save()
+    decision.refresh_from_db()
+    assert (decision.outcome, decision.criterion, decision.receiving_force) == (Outcome.CANCELLED, criterion, None)
+
+
+def test_decision_may_be_made_the_day_the_crime_was_recorded():
+    record = CrimeRecordFactory()
+    decision = DecisionFactory.build(crime_record=record, decided_on=record.recorded_on)
+    decision.full_clean()
+    decision.save()
+
+
+def test_full_clean_refuses_whitespace_only_reference_with_the_same_message_as_an_empty_one():
+    assert full_clean_errors(CrimeRecordFactory.build(reference="   ")) == {
+        "reference": ["Enter the force's crime reference."]
+    }
+
+
+def test_same_crime_reference_in_two_forces_is_allowed(northamptonshire, kent):
+    CrimeRecordFactory(force=northamptonshire, reference="CR/26/000001")
+    record = CrimeRecordFactory.build(force=kent, reference="CR/26/000001")
+    record.full_clean()
+    record.save()
+    assert record.pk is not None
+
+
+def test_same_audit_name_in_two_forces_is_allowed(northamptonshire, kent):
+    AuditFactory(force=northamptonshire, name="2026 Q1")
+    audit = AuditFactory.build(force=kent, name="2026 Q1")
+    audit.full_clean()
+    audit.save()
+
+
+def test_signed_off_audit_with_who_and_when_saves():
+    audit = changed(
+        AuditFactory(), status=AuditStatus.SIGNED_OFF, signed_off_by=UserFactory(), signed_off_at=timezone.now()
+    )
+    audit.full_clean()
+    audit.save()
+
+
+def test_same_category_in_two_audits_is_allowed():
+    category = AuditCategoryFactory()
+    other = AuditCategoryFactory.build(audit=AuditFactory(), offence_category=category.offence_category)
+    other.full_clean()
+    other.save()
+
+
+def test_unstarted_review_may_be_empty():
+    review = ReviewFactory(auditor=None)
+    review.full_clean()
+    assert review.status == ReviewStatus.TO_DO
+
+
+def test_draft_review_may_be_incomplete_but_not_once_submitted():
+    review = ReviewFactory(status=ReviewStatus.DRAFT, decision_correct=Verdict.NO)
+    review.full_clean()
+
+    review.status = ReviewStatus.SUBMITTED
+    review.victim_should_be_informed = True
+    review.victim_informed = VictimInformed.NO
+    assert full_clean_errors(review) == {
+        "incorrect_reason": ["Select why the decision was incorrect."],
+        "notes": ["Explain in the notes why the decision was incorrect."],
+    }
+    assert_violates(review.save, "review_reason_required_when_incorrect")
+
+
+def test_submitted_incorrect_review_needs_notes():
+    review = changed(
+        submitted_review(), decision_correct=Verdict.NO, incorrect_reason=IncorrectReason.WRONG_CRITERION, notes="  "
+    )
+    assert full_clean_errors(review) == {"notes": ["Explain in the notes why the decision was incorrect."]}
+
+
+def test_complete_submitted_review_is_valid():
+    submitted_review(
+        decision_correct=Verdict.NO,
+        incorrect_reason=IncorrectReason.SHOULD_STAY_RECORDED,
+        notes="No verifiable information.",
+        victim_should_be_informed=False,
+        victim_informed="",
+        no_need_to_inform_reason=NoNeedToInformReason.NO_IDENTIFIABLE_VICTIM,
+    ).full_clean()
+
+
+def test_review_of_another_forces_decision_fails_full_clean(northamptonshire, kent):
+    audit = AuditFactory(force=northamptonshire)
+    review = ReviewFactory.build(audit=audit, decision=DecisionFactory(crime_record__force=kent), auditor=UserFactory())
+    assert full_clean_errors(review) == {"decision": ["The decision belongs to another force than the audit."]}
+
+
+@pytest.mark.parametrize("decided_on", [date(2025, 12, 31), date(2026, 4, 1)])
+def test_review_of_decision_outside_audit_period_fails_full_clean(decided_on):
+    audit = AuditFactory(period_start=date(2026, 1, 1), period_end=date(2026, 3, 31))
+    decision = DecisionFactory(crime_record__recorded_on=date(2025, 12, 1), decided_on=decided_on)
+    review = ReviewFactory.build(audit=audit, decision=decision, auditor=UserFactory())
+    assert full_clean_errors(review) == {"decision": ["The decision was made outside the audit's period."]}
+
+
+@pytest.mark.parametrize("decided_on", [date(2026, 1, 1), date(2026, 3, 31)])
+def test_review_of_decision_on_audit_period_boundary_is_valid(decided_on):
+    audit = AuditFactory(period_start=date(2026, 1, 1), period_end=date(2026, 3, 31))
+    decision = DecisionFactory(crime_record__recorded_on=date(2025, 12, 1), decided_on=decided_on)
+    ReviewFactory.build(audit=audit, decision=decision, auditor=UserFactory()).full_clean()
+
+
+def test_second_review_of_same_decision_in_same_audit_is_allowed():
+    primary = ReviewFactory()
+    for _ in range(2):
+        second = ReviewFactory.build(
+            audit=primary.audit, decision=primary.decision, auditor=UserFactory(), kind=ReviewKind.SECOND
+        )
+        second.full_clean()
+        second.save()
+    assert primary.decision.reviews.count() == 3
+
+
+def test_same_decision_may_be_primary_in_two_audits():
+    primary = ReviewFactory()
+    other_audit = AuditFactory(force=primary.audit.force)
+    review = ReviewFactory.build(audit=other_audit, decision=primary.decision, auditor=primary.auditor)
+    review.full_clean()
+    review.save()
+
+
+# --- CrimeRecord keeps its decision's copies in step -------------------------------------------------------------
+
+
+def test_crime_record_save_updates_decisions_copies(kent):
+    decision = DecisionFactory()
+    record = decision.crime_record
+    record.force = kent
+    record.recorded_on = date(2026, 1, 20)
+    record.full_clean()
+    record.save()
+    decision.refresh_from_db()
+    assert (decision.force, decision.recorded_on) == (kent, date(2026, 1, 20))
+
+
+def test_crime_record_may_be_recorded_the_day_of_its_decision():
+    decision = DecisionFactory()
+    record = changed(decision.crime_record, recorded_on=decision.decided_on)
+    record.full_clean()
+    record.save()
+    decision.refresh_from_db()
+    assert decision.recorded_on == decision.decided_on
+
+
+def test_crime_record_recorded_after_its_decision_is_refused():
+    decision = DecisionFactory(decided_on=date(2026, 2, 1))
+    record = changed(CrimeRecord.objects.get(pk=decision.crime_record_id), recorded_on=date(2026, 2, 2))
+    assert full_clean_errors(record) == {
+        "recorded_on": ["The crime cannot be recorded after it was removed (01/02/2026)."]
+    }
+    assert_violates(record.save, "decision_decided_on_or_after_recorded")
+
+
+def test_database_refuses_moving_a_transferred_crime_to_its_receiving_force():
+    decision = DecisionFactory(transfer=True)
+    record = changed(decision.crime_record, force=decision.receiving_force)
+    assert_violates(record.save, "decision_receiving_force_not_recording_force")
+
+
+def test_full_clean_refuses_moving_a_transferred_crime_to_its_receiving_force():
+    decision = DecisionFactory(transfer=True)
+    record = changed(decision.crime_record, force=decision.receiving_force)
+    assert "force" in full_clean_errors(record)
+
+
+# --- Where the database is looser than clean(): an unanswered "should the victim be informed?" ---------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("victim_informed", VictimInformed.YES), ("no_need_to_inform_reason", NoNeedToInformReason.SAFEGUARDING)],
+)
+def test_full_clean_refuses_victim_answers_before_should_be_informed(field, value):
+    review = changed(ReviewFactory(), **{field: value})
+    assert review.victim_should_be_informed is None
+    assert field in full_clean_errors(review)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "name"),
+    [
+        ("victim_informed", VictimInformed.YES, "review_victim_informed_only_when_should_be"),
+        ("no_need_to_inform_reason", NoNeedToInformReason.SAFEGUARDING, "review_no_need_reason_only_when_not_needed"),
+    ],
+)
+def test_database_refuses_victim_answers_before_should_be_informed(field, value, name):
+    review = changed(ReviewFactory(), **{field: value})
+    assert_violates(review.save, name)
