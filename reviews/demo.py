@@ -43,6 +43,9 @@ DEMO_FORCES = [
     ("dyfed-powys", "DP"),
 ]
 
+# (force code, signed off?): one audit in progress, one finished.
+DEMO_AUDITS = [("northamptonshire", False), ("hampshire", True)]
+
 DEMO_USERS = [
     # username, first name, last name, role, force code (force viewers only)
     ("auditor", "Alex", "Morgan", Role.AUDITOR, None),
@@ -257,20 +260,13 @@ def seed_demo() -> SeedResult:
         result.forces += 1 if created else 0
     result.users, users = _users()
     auditors = [users["auditor"], users["auditor2"]]
-    result.audits += _audit(
-        force=forces["northamptonshire"],
-        name="Cancellations 2025-26",
-        rng=random.Random(f"{SEED}-audit-northamptonshire"),
-        supervisor=users["supervisor"],
-        auditors=auditors,
-        signed_off=False,
-    )
-    result.audits += _audit(
-        force=forces["hampshire"],
-        name="Cancellations 2025-26",
-        rng=random.Random(f"{SEED}-audit-hampshire"),
-        supervisor=users["supervisor"],
-        auditors=auditors,
-        signed_off=True,
-    )
+    for code, signed_off in DEMO_AUDITS:
+        result.audits += _audit(
+            force=forces[code],
+            name="Cancellations 2025-26",
+            rng=random.Random(f"{SEED}-audit-{code}"),
+            supervisor=users["supervisor"],
+            auditors=auditors,
+            signed_off=signed_off,
+        )
     return result

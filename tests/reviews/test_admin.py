@@ -103,5 +103,6 @@ def test_the_reviews_of_a_signed_off_audit_cannot_be_changed_in_the_admin(client
 
     assert "This audit is signed off: its reviews can no longer be changed." in page.content.decode()
     assert attempt.status_code == 403
+    assert "You do not have access to this page" in attempt.content.decode()
     review.refresh_from_db()
     assert review.decision_correct == Verdict.YES
