@@ -125,11 +125,13 @@ class CrimeRecord(CheckedModel):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        adding = self._state.adding
         super().save(*args, **kwargs)
-        # The decision keeps copies of these two fields so the database can check its own rules.
-        CancellationDecision.objects.filter(crime_record=self).exclude(
-            force_id=self.force_id, recorded_on=self.recorded_on
-        ).update(force_id=self.force_id, recorded_on=self.recorded_on)
+        if not adding:
+            # The decision keeps copies of these two fields so the database can check its own rules.
+            CancellationDecision.objects.filter(crime_record=self).exclude(
+                force_id=self.force_id, recorded_on=self.recorded_on
+            ).update(force_id=self.force_id, recorded_on=self.recorded_on)
 
 
 class CancellationDecisionQuerySet(models.QuerySet):
