@@ -9,12 +9,13 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy clean
+.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench clean
 
 help:
 	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install what the tests need and run the whole suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint    ruff, and a check that every model change has its migration"
+	@echo "make bench   national-scale benchmarks on PostgreSQL (BENCH_DATABASE_URL); figures in bench/results/"
 
 # The virtual environment is rebuilt only when requirements change; pip itself is idempotent.
 $(BIN)/.requirements: requirements.txt
@@ -74,6 +75,10 @@ format: install-test
 check-deploy: install
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=reviews.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+# Benchmarks use their own PostgreSQL database, never the tests' or the application's.
+bench: install-test
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) node_modules build staticfiles .pytest_cache

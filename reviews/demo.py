@@ -2,6 +2,7 @@
 audits and one user per role. For local use only; nothing here is real data."""
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -112,28 +113,36 @@ def _weighted(rng: random.Random, weights: dict) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+def random_decision(rng: random.Random, *, period_start: date, period_end: date, receiving_forces: Sequence) -> dict:
+    """One plausible decision's fields (all but force and reference), drawn from `rng` with the published mix
+    of categories, criteria and authorisers; transfers go to one of `receiving_forces`. Shared by the demo data
+    and the benchmarks, so both describe the same kind of force."""
+    category = _weighted(rng, CATEGORY_WEIGHTS)
+    criterion = Criterion(_weighted(rng, CRITERION_WEIGHTS))
+    decided_on = period_start + timedelta(days=rng.randrange((period_end - period_start).days + 1))
+    recorded_on = decided_on - timedelta(days=rng.randrange(0, 60))
+    offence_code = rng.choice(OFFENCE_CODES[category])
+    authoriser_role = _weighted(rng, AUTHORISER_WEIGHTS)
+    return {
+        "offence_category": category,
+        "offence_code": offence_code,
+        "recorded_on": recorded_on,
+        "outcome": criterion.outcome,
+        "criterion": criterion,
+        "decided_on": decided_on,
+        "authoriser_role": authoriser_role,
+        "receiving_force": rng.choice(receiving_forces) if criterion == Criterion.C1 else None,
+        "rationale": rng.choice(RATIONALES[criterion]),
+    }
+
+
 def _decisions_for(force: Force, prefix: str, rng: random.Random, others: list[Force]) -> int:
     """Create the force's demo decisions unless it has them already; returns how many were created."""
     if force.crime_records.filter(reference__startswith=f"{prefix}/").exists():
         return 0
     for number in range(1, DECISIONS_PER_FORCE + 1):
-        category = _weighted(rng, CATEGORY_WEIGHTS)
-        criterion = Criterion(_weighted(rng, CRITERION_WEIGHTS))
-        decided_on = PERIOD_START + timedelta(days=rng.randrange((PERIOD_END - PERIOD_START).days + 1))
-        recorded_on = decided_on - timedelta(days=rng.randrange(0, 60))
-        decision_record(
-            force=force,
-            reference=f"{prefix}/{recorded_on:%y}/{number:06d}",
-            offence_category=category,
-            offence_code=rng.choice(OFFENCE_CODES[category]),
-            recorded_on=recorded_on,
-            outcome=criterion.outcome,
-            criterion=criterion,
-            decided_on=decided_on,
-            authoriser_role=_weighted(rng, AUTHORISER_WEIGHTS),
-            receiving_force=rng.choice(others) if criterion == Criterion.C1 else None,
-            rationale=rng.choice(RATIONALES[criterion]),
-        )
+        fields = random_decision(rng, period_start=PERIOD_START, period_end=PERIOD_END, receiving_forces=others)
+        decision_record(force=force, reference=f"{prefix}/{fields['recorded_on']:%y}/{number:06d}", **fields)
     return DECISIONS_PER_FORCE
 
 

@@ -1,0 +1,71 @@
+"""`python -m bench [NAME ...]`: run the benchmarks (all of them by default) against their own PostgreSQL
+database, print each one's table and write its figures to `bench/results/<name>.json`.
+
+The database is `BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/cancellation_review_bench`).
+It belongs to the benchmarks: it is created when missing, and each benchmark empties the tables it fills.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# Each name is a module of this package with `run() -> dict` (the figures) and `report(figures) -> str`.
+BENCHMARKS = []
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cancellation_review_bench"
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    connection = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"one of {', '.join(BENCHMARKS)} (default: all)")
+    names = parser.parse_args(argv).names or BENCHMARKS
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"no benchmark called {', '.join(unknown)}")
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    _ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+    RESULTS.mkdir(exist_ok=True)
+    for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        started = time.perf_counter()
+        figures = module.run()
+        figures["benchmark_seconds"] = round(time.perf_counter() - started, 1)
+        (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        print(module.report(figures))
+        print(f"(figures written to bench/results/{name}.json)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
