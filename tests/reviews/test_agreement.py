@@ -296,6 +296,9 @@ def test_agreement_by_auditor_pair_does_not_depend_on_who_reviewed_first():
         ),
         pytest.param(lambda: agreement_by_group([("rape", "yes")], categories=Verdict.values), "row", id="short"),
         pytest.param(
+            lambda: agreement_by_group([("rape", "yes", "maybe")], categories=Verdict.values), "'maybe'", id="group"
+        ),
+        pytest.param(
             lambda: agreement_by_group([("rape", "yes", "no", "2")], categories=Verdict.values), "'2'", id="count"
         ),
     ],
