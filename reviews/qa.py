@@ -31,7 +31,13 @@ def second_review_count(*, size: int, share: int) -> int:
     return (size * share + 99) // 100  # the ceiling, in whole numbers
 
 
-def second_review_selection(*, items_by_category: Mapping[str, Sequence], share: int, seed: int) -> dict[str, list]:
+def second_review_selection(
+    *,
+    items_by_category: Mapping[str, Sequence],
+    share: int,
+    seed: int,
+    already_chosen: Mapping[str, Iterable] | None = None,
+) -> dict[str, list]:
     """The items of each category that get a second review, chosen reproducibly from the audit's seed.
 
     `items_by_category` maps each offence category to its sampled items, given as stable identifiers
@@ -44,18 +50,33 @@ def second_review_selection(*, items_by_category: Mapping[str, Sequence], share:
     every item chosen at the lower share. The chosen items are returned in the order they were given (the
     sample's own order), under every category given, in category order.
 
+    `already_chosen` ({category: items}) are items that have second reviews already, for instance before the
+    sample was extended: they stay chosen, and the category is topped up to its count with the next items
+    in rank order. A second review already under way is never dropped, so a category that already has more
+    than its count (the share was lowered) keeps exactly the items it had.
+
     Raises `ValueError` for a share outside 0-100, a seed that is not a whole number, an item that is not a
-    whole number or string, or an item listed twice in a category.
+    whole number or string, an item listed twice in a category, or an already chosen item that is not in
+    its category's items.
     """
     _check_share(share)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"The seed must be a whole number, not {seed!r}.")
+    already_chosen = already_chosen or {}
+    unknown = set(already_chosen) - set(items_by_category)
+    if unknown:
+        raise ValueError(f"Items are already chosen in {', '.join(sorted(unknown))}, which has no items.")
     selection: dict[str, list] = {}
     for category in sorted(items_by_category):
         items = list(items_by_category[category])
         _check_items(items, category)
+        kept = set(already_chosen.get(category, ()))
+        if not kept <= set(items):
+            missing = sorted(map(str, kept - set(items)))
+            raise ValueError(f"Already chosen {', '.join(missing)} is not among the items of {category}.")
         wanted = second_review_count(size=len(items), share=share)
-        chosen = set(sorted(items, key=lambda item: _rank(seed, category, item))[:wanted])
+        ranked = sorted((item for item in items if item not in kept), key=lambda item: _rank(seed, category, item))
+        chosen = kept | set(ranked[: max(wanted - len(kept), 0)])
         selection[category] = [item for item in items if item in chosen]
     return selection
 

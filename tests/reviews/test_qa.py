@@ -122,6 +122,32 @@ def test_raising_the_share_keeps_the_items_already_chosen():
             previous[category] = set(chosen)
 
 
+def test_extending_the_sample_keeps_the_second_reviews_already_chosen_and_tops_up_to_the_share():
+    before = second_review_selection(items_by_category=SAMPLE, share=10, seed=11)
+    extended = {category: [*items, *range(items[0] + 1000, items[0] + 1010)] for category, items in SAMPLE.items()}
+
+    after = second_review_selection(items_by_category=extended, share=10, seed=11, already_chosen=before)
+
+    for category, chosen in after.items():
+        assert set(before[category]) <= set(chosen)
+        assert len(chosen) == second_review_count(size=len(extended[category]), share=10)
+
+
+def test_lowering_the_share_drops_no_second_review_already_chosen():
+    before = second_review_selection(items_by_category=SAMPLE, share=50, seed=11)
+
+    after = second_review_selection(items_by_category=SAMPLE, share=10, seed=11, already_chosen=before)
+
+    assert after == before
+
+
+def test_already_chosen_items_must_be_in_the_sample():
+    with pytest.raises(ValueError, match="not among the items of rape"):
+        second_review_selection(items_by_category=SAMPLE, share=10, seed=1, already_chosen={"rape": [999]})
+    with pytest.raises(ValueError, match="already chosen in arson"):
+        second_review_selection(items_by_category=SAMPLE, share=10, seed=1, already_chosen={"arson": [1]})
+
+
 def test_every_category_with_items_gets_a_second_review_once_the_share_is_above_zero():
     selection = second_review_selection(items_by_category={**SAMPLE, "other": []}, share=1, seed=3)
 
