@@ -16,28 +16,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def _migrated_data(django_db_setup, django_db_blocker) -> str:
-    """The rows the migrations load (forces, roles and their permissions), serialized once."""
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        return connection.creation.serialize_db_to_string()
-
-
 @pytest.fixture(autouse=True)
-def _restore_migrated_data(_migrated_data, transactional_db):
-    """Browser tests commit their data, so each one ends by emptying every table, including the forces and
-    roles the migrations load: put them back before each test. (Django's serialized rollback cannot do it
-    here: Playwright's event loop gives the test its own database connection object, without the copy.)"""
-    from django.contrib.auth.models import Group
-    from django.core.management import call_command
-    from django.db import connection
-
-    if not Group.objects.exists():
-        # The last flush recreated content types and permissions; the copy brings its own.
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(_migrated_data)
+def _restore_migrated_data(migrated_rows):
+    """Browser tests commit their data, so each one ends by emptying every table: see tests/conftest.py."""
 
 
 @pytest.fixture(scope="session")
