@@ -48,6 +48,19 @@ def test_error_pages_carry_the_policy(client, auditor):
     assert_strict(client.get(reverse("access_records")))  # 403 for an auditor
 
 
+def test_the_service_error_page_carries_the_policy(client, auditor, monkeypatch):
+    from reviews import views
+
+    monkeypatch.setattr(views, "audit_list", lambda **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    client.force_login(auditor)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 500
+    assert_strict(response)
+
+
 def test_the_data_administration_pages_carry_the_policy(client, data_steward):
     client.force_login(data_steward)
 

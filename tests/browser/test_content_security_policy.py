@@ -103,3 +103,25 @@ def test_the_data_administration_pages_work_under_the_policy(live_server, watche
     screenshot("admin-crime-record-add")
 
     assert page.problems == []
+
+
+def test_the_lockout_message_is_the_sign_in_page_in_the_services_own_style(live_server, watched, settings, screenshot):
+    page = watched
+    settings.AXES_FAILURE_LIMIT = 2
+    UserFactory(username="auditor", role=Role.AUDITOR)
+    page.goto(f"{live_server.url}/sign-in/")
+
+    for _ in range(2):
+        page.get_by_label("Username").fill("auditor")
+        page.get_by_label("Password").fill("wrong password")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector(".govuk-error-summary")
+
+    summary = page.locator(".govuk-error-summary")
+    assert "too many failed attempts to sign in" in summary.inner_text()
+    assert "ask a data steward to unlock your account" in summary.inner_text()
+    assert page.get_by_label("Username").input_value() == "auditor"
+    assert violations(page) == []
+    screenshot("locked-out")
+    # The lockout is answered with 429 Too Many Requests, which the browser reports; nothing else went wrong.
+    assert [problem for problem in page.problems if "429" not in problem] == []
