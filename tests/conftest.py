@@ -47,8 +47,9 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(scope="session")
-def _migrated_data(django_db_setup, django_db_blocker) -> str:
-    """The rows the migrations load (forces, roles and their permissions), serialized once."""
+def django_db_setup(django_db_setup, django_db_blocker) -> str:
+    """pytest-django's test database, and a copy of the rows its migrations load (forces, roles and their
+    permissions), taken before any test can have changed them."""
     from django.db import connection
 
     with django_db_blocker.unblock():
@@ -56,7 +57,7 @@ def _migrated_data(django_db_setup, django_db_blocker) -> str:
 
 
 @pytest.fixture
-def migrated_rows(_migrated_data, transactional_db):
+def migrated_rows(django_db_setup, transactional_db):
     """For tests that commit: the forces and roles the migrations load, put back if an earlier committing
     test's flush removed them. (Django's serialized rollback cannot be relied on once Playwright's event
     loop runs, as it gives tests a database connection object of their own, without Django's copy.)"""
@@ -67,4 +68,4 @@ def migrated_rows(_migrated_data, transactional_db):
     if not Group.objects.exists():
         # The flush recreated content types and permissions; the copy brings its own.
         call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(_migrated_data)
+        connection.creation.deserialize_db_from_string(django_db_setup)
