@@ -9,13 +9,14 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench clean
+.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench clean serve-prod
 
 help:
 	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install what the tests need and run the whole suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint    ruff, and a check that every model change has its migration"
 	@echo "make bench   national-scale benchmarks on PostgreSQL (BENCH_DATABASE_URL); figures in bench/results/"
+	@echo "make serve-prod  serve the production way (gunicorn, PostgreSQL, collected static files) on http://$(HOST):$(PORT)"
 
 # The virtual environment is rebuilt only when requirements change; pip itself is idempotent.
 $(BIN)/.requirements: requirements.txt
@@ -75,6 +76,22 @@ format: install-test
 check-deploy: install
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=reviews.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+# The production way on this computer: production settings over plain HTTP on 127.0.0.1 (so no HTTPS redirect
+# and no secure-only cookies), PostgreSQL (created if missing), collected static files, gunicorn.
+# A secret key is generated for each start unless DJANGO_SECRET_KEY is set; sessions end when it changes.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cancellation_review
+serve-prod: install
+	@set -e; \
+	export DJANGO_ENV=production DJANGO_DEBUG=false \
+	  DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	  DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false \
+	  DATABASE_URL="$${DATABASE_URL:-$(PROD_DATABASE_URL)}" \
+	  DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	$(PY) -m config.ensure_database; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py collectstatic --noinput --clear -v0; \
+	exec $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) config.wsgi
 
 # Benchmarks use their own PostgreSQL database, never the tests' or the application's.
 bench: install-test

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 
-from accounts.models import User
+from accounts.models import AccessRecord, User
 from accounts.roles import Role
 
 
@@ -48,3 +48,24 @@ class UserAdmin(BaseUserAdmin):
             kwargs["widget"] = forms.CheckboxSelectMultiple
             kwargs["help_text"] = "Auditor, Supervisor, Data steward or Force viewer."
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Access records are evidence: the data administration pages show them and nothing more."""
+
+    list_display = ["at", "username", "action", "object_type", "object_label", "ip_address"]
+    list_filter = ["action", "at"]
+    list_select_related = ["user"]
+    search_fields = ["username", "object_label", "object_id"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,7 @@
 from django.urls import reverse
 
+from accounts.selectors import may_read_access_records
+
 
 def navigation(request) -> dict:
     """Service navigation items for the signed-in user's roles, with the current one marked."""
@@ -7,6 +9,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     items = [("Home", reverse("home"))]
+    if may_read_access_records(user):
+        items.append(("Access records", reverse("access_records")))
     if user.is_staff:
         items.append(("Data administration", reverse("admin:index")))
     path = request.path

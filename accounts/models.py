@@ -1,8 +1,12 @@
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from accounts.roles import Role
 
@@ -57,3 +61,84 @@ class User(AbstractUser):
     @property
     def is_force_viewer(self) -> bool:
         return self.has_role(Role.FORCE_VIEWER)
+
+
+class AccessAction(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGNED_OUT = "signed_out", "Signed out"
+    LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+    VIEWED = "viewed", "Viewed"
+    EXPORTED = "exported", "Exported"
+    IMPORTED = "imported", "Imported"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an access record."""
+
+
+class AccessRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Access records cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Access records cannot be deleted.")
+
+    def by_user(self, user) -> "AccessRecordQuerySet":
+        return self.filter(user=user)
+
+
+class AccessRecord(models.Model):
+    """Who did what to which record, and when: a view of a review, an export, an import, a sign-in.
+
+    Records are evidence of access to sensitive data, so they are only ever added: the application has no
+    way to change or delete one, and on PostgreSQL a trigger refuses UPDATE and DELETE on the table itself.
+    """
+
+    at = models.DateTimeField(default=timezone.now, editable=False, verbose_name="when")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_records",
+        help_text="Empty for a lockout of a username that belongs to no one.",
+    )
+    username = models.CharField(
+        max_length=150, blank=True, help_text="The username at the time, or as typed at a lockout."
+    )
+    action = models.CharField(max_length=20, choices=AccessAction.choices)
+    object_type = models.CharField(max_length=50, blank=True, help_text="What kind of record, e.g. review.")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=255, blank=True, help_text="The record as people know it.")
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="Table, filters and row count of an export; file name, size and row count of an import.",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name="address")
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AccessAction.values), name="access_record_action_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["-at"], name="access_record_at"),
+            models.Index(fields=["user", "-at"], name="access_record_user_at"),
+            models.Index(fields=["action", "-at"], name="access_record_action_at"),
+        ]
+
+    def __str__(self) -> str:
+        what = f" {self.object_label}" if self.object_label else ""
+        return f"{self.username} {self.get_action_display().lower()}{what}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Access records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Access records cannot be deleted.")

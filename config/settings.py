@@ -6,9 +6,11 @@ key and allowed hosts from the environment and switches on every transport
 security setting that `manage.py check --deploy` looks for.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "import_export",
+    "axes",
+    "csp",
     "accounts",
     "forces",
     "reviews",
@@ -59,6 +63,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the sign-in lockout below, so that the lockout page carries the policy too.
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out sign-in into the service's own lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +108,12 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# The lockout backend comes first: a locked-out username and address pair is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -152,8 +166,38 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Off only for `make serve-prod`, which serves plain HTTP on this computer: browsers and HTTP clients
+    # do not send a secure cookie back over plain HTTP, so no one could sign in.
+    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+
+# Content Security Policy: only this service's own scripts, styles, images and fonts. No inline script or
+# style is allowed, so an injected <script> or style="" does nothing even if it slipped past escaping.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# Sign-in lockout (django-axes): after this many failed sign-ins for one username from one address, that pair is
+# refused, even with the right password, until the cool-off has passed or a data steward deletes the lock in
+# the data administration pages (Access attempts). Locking the pair, not the username alone, stops someone
+# elsewhere from locking a colleague out by guessing at their username.
+AXES_FAILURE_LIMIT = env.int("DJANGO_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_SIGN_IN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+# Sign-ins and sign-outs are kept as access records (accounts.AccessRecord); axes keeps only failures.
+AXES_DISABLE_ACCESS_LOG = True
+# Requests that pass through this many proxies have their client's address taken from X-Forwarded-For;
+# with none, the connecting address is the client's.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 # Upload limits: request bodies larger than this are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)

@@ -44,3 +44,28 @@ def force_viewer(db, northamptonshire):
 def _fast_password_hashing(settings):
     # Hashing strength is not under test; the default hasher costs a quarter-second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> str:
+    """pytest-django's test database, and a copy of the rows its migrations load (forces, roles and their
+    permissions), taken before any test can have changed them."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def migrated_rows(django_db_setup, transactional_db):
+    """For tests that commit: the forces and roles the migrations load, put back if an earlier committing
+    test's flush removed them. (Django's serialized rollback cannot be relied on once Playwright's event
+    loop runs, as it gives tests a database connection object of their own, without Django's copy.)"""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not Group.objects.exists():
+        # The flush recreated content types and permissions; the copy brings its own.
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(django_db_setup)

@@ -1,0 +1,161 @@
+"""Text people type is shown as text on every page, and no form is accepted without its CSRF token."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import AccessAction
+from accounts.roles import Role
+from accounts.services import access_record
+from forces.models import Force
+from reviews.models import AuditStatus
+from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = '<script>alert("cancelled")</script>'
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+
+
+def assert_inert(html: str, *payloads: str):
+    for payload in payloads:
+        assert payload not in html
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+
+
+@pytest.fixture
+def hostile(northamptonshire, supervisor):
+    """Markup everywhere a person can type a name or a note."""
+    Force.objects.filter(pk=northamptonshire.pk).update(name=f"Northamptonshire {SCRIPT}")
+    viewer = UserFactory(username="viewer", first_name=SCRIPT, last_name=ATTRIBUTE, role=Role.FORCE_VIEWER)
+    viewer.force = northamptonshire
+    viewer.save()
+    audit = AuditFactory(name=f"Audit {SCRIPT}", status=AuditStatus.IN_PROGRESS)
+    decision = DecisionFactory(rationale=f"Victim withdrew {SCRIPT} {ATTRIBUTE}")
+    ReviewFactory(audit=audit, decision=decision, notes=f"Note {SCRIPT}")
+    access_record(
+        user=viewer,
+        action=AccessAction.EXPORTED,
+        target=audit,
+        details={"table": SCRIPT, "filters": {"name": ATTRIBUTE}, "file_name": SCRIPT},
+    )
+    return {"viewer": viewer, "audit": audit, "decision": decision}
+
+
+def test_the_home_page_shows_audit_and_force_names_as_text(client, hostile, supervisor):
+    client.force_login(supervisor)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert "Audit &lt;script&gt;alert(&quot;cancelled&quot;)&lt;/script&gt;" in html
+    assert_inert(html, SCRIPT)
+
+
+def test_the_access_records_page_shows_names_labels_and_details_as_text(client, hostile, supervisor):
+    client.force_login(supervisor)
+
+    html = client.get(reverse("access_records")).content.decode()
+
+    assert "&lt;script&gt;" in html
+    assert_inert(html, SCRIPT, ATTRIBUTE)
+
+
+def test_the_sign_in_page_shows_a_typed_username_as_text(client):
+    response = client.post(reverse("login"), {"username": ATTRIBUTE, "password": "wrong"})
+
+    html = response.content.decode()
+    assert 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in html
+    assert_inert(html, ATTRIBUTE)
+
+
+def test_the_lockout_page_shows_a_typed_username_as_text(client, settings):
+    settings.AXES_FAILURE_LIMIT = 1
+
+    response = client.post(reverse("login"), {"username": ATTRIBUTE, "password": "wrong"})
+
+    assert response.status_code == 429
+    assert_inert(response.content.decode(), ATTRIBUTE)
+
+
+def test_the_not_found_page_does_not_repeat_the_address(client, supervisor):
+    client.force_login(supervisor)
+
+    response = client.get(f"/{SCRIPT}/")
+
+    assert response.status_code == 404
+    assert_inert(response.content.decode(), SCRIPT)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        lambda objects: reverse("admin:reviews_audit_changelist"),
+        lambda objects: reverse("admin:reviews_review_changelist"),
+        lambda objects: reverse("admin:reviews_cancellationdecision_change", args=[objects["decision"].pk]),
+        lambda objects: reverse("admin:accounts_user_changelist"),
+        lambda objects: reverse("admin:accounts_accessrecord_changelist"),
+        lambda objects: reverse("admin:forces_force_changelist"),
+    ],
+    ids=["audits", "reviews", "decision with rationale", "users", "access records", "forces"],
+)
+def test_the_data_administration_pages_show_text_as_text(client, hostile, data_steward, address):
+    client.force_login(data_steward)
+
+    response = client.get(address(hostile))
+
+    assert response.status_code == 200
+    assert_inert(response.content.decode(), SCRIPT, ATTRIBUTE)
+
+
+def test_signing_in_without_the_csrf_token_is_refused_and_signs_no_one_in(auditor):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("login"), {"username": "auditor", "password": "correct-horse-battery"})
+
+    assert response.status_code == 403
+    assert "Your form could not be sent" in response.content.decode()
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_signing_in_with_a_forged_csrf_token_is_refused(auditor):
+    client = Client(enforce_csrf_checks=True)
+    client.get(reverse("login"))
+
+    response = client.post(
+        reverse("login"),
+        {"username": "auditor", "password": "correct-horse-battery", "csrfmiddlewaretoken": "x" * 64},
+    )
+
+    assert response.status_code == 403
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_signing_in_with_the_pages_own_token_works(auditor):
+    client = Client(enforce_csrf_checks=True)
+    token = client.get(reverse("login")).context["csrf_token"]
+
+    response = client.post(
+        reverse("login"), {"username": "auditor", "password": "correct-horse-battery", "csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_signing_out_without_the_csrf_token_is_refused_and_the_session_continues(auditor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(auditor)
+
+    assert client.post(reverse("logout")).status_code == 403
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_an_admin_change_without_the_csrf_token_is_refused(data_steward, northamptonshire):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(data_steward)
+
+    response = client.post(reverse("admin:forces_force_change", args=[northamptonshire.pk]), {"name": "Renamed"})
+
+    assert response.status_code == 403
+    assert Force.objects.get(pk=northamptonshire.pk).name == northamptonshire.name
