@@ -1,5 +1,7 @@
 from django.urls import reverse
 
+from accounts.roles import Role
+
 
 def navigation(request) -> dict:
     """Service navigation items for the signed-in user's roles, with the current one marked."""
@@ -7,6 +9,10 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     items = [("Home", reverse("home"))]
+    if user.is_superuser or user.roles & {Role.SUPERVISOR, Role.AUDITOR, Role.DATA_STEWARD}:
+        items.append(("National comparison", reverse("national_comparison")))
+    elif Role.FORCE_VIEWER in user.roles and user.force_id:
+        items.append(("Your force's results", reverse("force_results", args=[user.force.code])))
     if user.is_staff:
         items.append(("Data administration", reverse("admin:index")))
     path = request.path
