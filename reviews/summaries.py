@@ -365,7 +365,9 @@ def national_comparison(
                 audited=counts is not None,
                 national=national.get(category),
             )
-        rows.append(NationalRow(force=force, audit=audit, categories=figures, victims=victims.get(force.pk, Share(0, 0))))
+        rows.append(
+            NationalRow(force=force, audit=audit, categories=figures, victims=victims.get(force.pk, Share(0, 0)))
+        )
     return NationalComparison(
         scope=scope,
         categories=categories,

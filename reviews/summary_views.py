@@ -118,12 +118,12 @@ class NationalFilter(django_filters.FilterSet):
         fields = ["region"]
 
     @property
-    def period(self) -> tuple[date, date] | None:
+    def period_range(self) -> tuple[date, date] | None:
         year = self.form.cleaned_data.get("period") if self.is_valid() else None
         return (date(int(year), 4, 1), date(int(year) + 1, 3, 31)) if year else None
 
     @property
-    def categories(self) -> list[str] | None:
+    def chosen_categories(self) -> list[str] | None:
         category = self.form.cleaned_data.get("category") if self.is_valid() else None
         return [category] if category else None
 
@@ -157,8 +157,8 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
         return national_comparison(
             forces=self.object_list,
             scope=self.scope,
-            categories=self.filterset.categories,
-            period=self.filterset.period,
+            categories=self.filterset.chosen_categories,
+            period=self.filterset.period_range,
         )
 
     def get_table_data(self):
@@ -181,7 +181,9 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
         context = super().get_context_data(**kwargs)
         comparison = self.comparison
         context["comparison"] = comparison
-        context["national"] = [(OffenceCategory(category), comparison.national[category]) for category in comparison.categories]
+        context["national"] = [
+            (OffenceCategory(category), comparison.national[category]) for category in comparison.categories
+        ]
         context["charts"] = [
             (
                 category,

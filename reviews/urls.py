@@ -8,7 +8,11 @@ urlpatterns = [
 
 urlpatterns += [
     path("forces/<slug:code>/", summary_views.ForceResultsView.as_view(), name="force_results"),
-    path("forces/<slug:code>/audits/<int:audit_id>/", summary_views.ForceResultsView.as_view(), name="force_audit_results"),
+    path(
+        "forces/<slug:code>/audits/<int:audit_id>/",
+        summary_views.ForceResultsView.as_view(),
+        name="force_audit_results",
+    ),
     path(
         "forces/<slug:code>/audits/<int:audit_id>/report/",
         summary_views.ForceReportView.as_view(),

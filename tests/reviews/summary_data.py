@@ -83,4 +83,3 @@ def reviews(
             )
         )
     return made
-

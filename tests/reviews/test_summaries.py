@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from forces.models import Force
 from reviews.models import IncorrectReason, OffenceCategory, RecordingGrade, ReviewKind, ReviewStatus
 from reviews.summaries import Scope, force_results, national_comparison
-from forces.models import Force
 from tests.factories import force
 from tests.reviews import summary_data as data
 
@@ -36,7 +36,9 @@ def published(db):
     data.reviews(northants, OTHER_SEXUAL, incorrect=1, kind=ReviewKind.SECOND)
     earlier = data.audit("northamptonshire", "Northamptonshire 2024-25", period_end=date(2025, 3, 31))
     data.reviews(earlier, OTHER_SEXUAL, correct=10, incorrect=10)
-    in_progress = data.audit("northamptonshire", "Northamptonshire 2026-27", signed_off=False, period_end=date(2027, 3, 31))
+    in_progress = data.audit(
+        "northamptonshire", "Northamptonshire 2026-27", signed_off=False, period_end=date(2027, 3, 31)
+    )
     data.reviews(in_progress, OTHER_SEXUAL, incorrect=4, status=ReviewStatus.SUBMITTED)
 
     kent = data.audit("kent", "Kent 2025-26", categories=[RAPE, VIOLENCE])
@@ -52,7 +54,11 @@ def test_force_results_give_the_published_figures(published, supervisor):
     [other_sexual] = results.categories
     share = other_sexual.incorrect_share
     assert (other_sexual.reviewed, other_sexual.correct, other_sexual.incorrect) == (20, 18, 2)
-    assert (share.percent, share.lower_percent, share.upper_percent) == (Decimal("10.0"), Decimal("2.8"), Decimal("30.1"))
+    assert (share.percent, share.lower_percent, share.upper_percent) == (
+        Decimal("10.0"),
+        Decimal("2.8"),
+        Decimal("30.1"),
+    )
     assert share.in_words == "1 in 10"
     assert str(other_sexual.correct_share) == "18 of 20"
     assert str(results.total.victims) == "2 of 19"

@@ -315,7 +315,9 @@ def test_formula_like_cells_are_exported_as_text(client, supervisor):
     client.force_login(supervisor)
 
     for export_format, read in [("csv", csv_table), ("xlsx", xlsx_table)]:
-        rows = {row["Force"]: row for row in read(client.get(reverse("national_comparison"), {"_export": export_format}))}
+        rows = {
+            row["Force"]: row for row in read(client.get(reverse("national_comparison"), {"_export": export_format}))
+        }
         assert rows["Kent Police"]["Latest audit"] == '\'=HYPERLINK("http://example.org","Kent")'
 
 
@@ -366,3 +368,17 @@ def test_the_national_charts_put_each_force_against_the_national_rate(client, su
     assert str(other_sexual.national) == "3 of 51"
     assert [row.compared for row in other_sexual.rows] == ["no clear difference", "no clear difference"]
     assert response.content.decode().count('class="govuk-table app-chart__table"') == 4
+
+
+def test_the_period_filter_compares_audits_of_that_financial_year(client, supervisor, audits):
+    cumbria = data.audit("cumbria", "Cumbria 2024-25", period_end=date(2025, 3, 31), categories=[RAPE])
+    data.reviews(cumbria, RAPE, correct=9, incorrect=1)
+    client.force_login(supervisor)
+
+    response = client.get(reverse("national_comparison"), {"period": "2024"})
+
+    rows = {row["Force"]: row for row in page_table(response)}
+    assert rows["Cumbria Constabulary"]["Latest audit"] == "Cumbria 2024-25"
+    assert rows["Cumbria Constabulary"]["Rape: incorrect"].startswith("10.0%")
+    assert rows["Kent Police"]["Latest audit"] == "not audited"
+    assert "with a period ending between 1 April 2024 and 31 March 2025" in response.content.decode()
