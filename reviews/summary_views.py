@@ -104,7 +104,7 @@ def _keep(queryset, name, value):
 class NationalFilter(django_filters.FilterSet):
     region = django_filters.AllValuesFilter(field_name="region", empty_label="All regions")
     period = django_filters.ChoiceFilter(
-        choices=financial_years, method=_keep, label="Audit period ending in", empty_label="Any period"
+        choices=[], method=_keep, label="Audit period ending in", empty_label="Any period"
     )
     category = django_filters.ChoiceFilter(
         choices=[(str(category), category.label) for category in OffenceCategory.audited()],
@@ -116,6 +116,11 @@ class NationalFilter(django_filters.FilterSet):
     class Meta:
         model = Force
         fields = ["region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Worked out per request: a new financial year starts every April.
+        self.filters["period"].extra["choices"] = financial_years()
 
     @property
     def period_range(self) -> tuple[date, date] | None:
