@@ -22,7 +22,7 @@ class CategoryRateColumn(tables.Column):
         self.category = category
         super().__init__(
             accessor=category,
-            verbose_name=f"{OffenceCategory(category).label}: incorrect",
+            verbose_name=OffenceCategory(category).label,
             order_by=(f"{category}__sort_key",),
             exclude_from_export=True,
             empty_values=(),
@@ -35,7 +35,7 @@ class CategoryRateColumn(tables.Column):
         if not share.exists:
             return NOT_AUDITED
         return format_html(
-            '{}%<span class="app-interval"> ({}% to {}%)</span><br><span class="govuk-body-s">{} incorrect</span>',
+            '{}%<br><span class="app-interval">({}% to {}%)</span><br>{} incorrect',
             share.percent,
             share.lower_percent,
             share.upper_percent,
@@ -85,11 +85,11 @@ class NationalTable(tables.Table):
         order_by=("force__name",),
     )
     region = tables.Column(accessor="force__region", order_by=("force__region", "force__name"))
-    latest_audit = tables.Column(accessor="audit", verbose_name="Latest audit", empty_values=(), orderable=False)
-    signed_off = tables.Column(
-        accessor="audit__signed_off_at", verbose_name="Signed off", empty_values=(), order_by=("signed_off_sort",)
+    latest_audit = tables.Column(
+        accessor="audit", verbose_name="Latest audit", empty_values=(), order_by=("signed_off_sort",)
     )
-    grade = tables.Column(accessor="grade", verbose_name="Recording grade", empty_values=(), orderable=False)
+    signed_off = tables.Column(accessor="audit__signed_off_at", verbose_name="Signed off", visible=False)
+    grade = tables.Column(accessor="grade", verbose_name="Recording grade", empty_values=(), visible=False)
     victims = tables.Column(
         accessor="victims", verbose_name="Victims not told", empty_values=(), order_by=("victims_sort",)
     )
@@ -100,7 +100,11 @@ class NationalTable(tables.Table):
     basis = tables.Column(accessor="basis", verbose_name="Figures", visible=False, empty_values=())
 
     class Meta:
-        attrs = {"class": "govuk-table app-national-table"}
+        attrs = {
+            "class": "govuk-table app-national-table",
+            "th": {"class": "govuk-table__header"},
+            "td": {"class": "govuk-table__cell"},
+        }
         empty_text = "No force matches these filters."
         orderable = True
 
@@ -116,7 +120,7 @@ class NationalTable(tables.Table):
 
     @staticmethod
     def _sequence(categories):
-        shown = ["force", "region", "latest_audit", "signed_off", "grade", *categories, "victims"]
+        shown = ["force", "region", "latest_audit", *categories, "victims"]
         return [*shown, "..."]
 
     # Not audited is not a rate of 0: whichever way a column is sorted, forces without figures go last.
@@ -132,7 +136,7 @@ class NationalTable(tables.Table):
         column = self.order_by[0].bare
         if column in OffenceCategory.values:
             has_figures = lambda row: row.categories[column].judged > 0  # noqa: E731
-        elif column in {"victims", "signed_off"}:
+        elif column in {"victims", "latest_audit"}:
             has_figures = lambda row: row.audited  # noqa: E731
         else:
             return
@@ -140,19 +144,18 @@ class NationalTable(tables.Table):
         self.data.data = [row for row in rows if has_figures(row)] + [row for row in rows if not has_figures(row)]
 
     def render_latest_audit(self, record):
-        return record.audit.name if record.audited else NOT_AUDITED
+        if not record.audited:
+            return NOT_AUDITED
+        audit = record.audit
+        signed_off = f"signed off {audit.signed_off_at:%-d %b %Y}" if audit.signed_off_at else "in progress"
+        grade = format_html("<br>crime recording: {}", record.grade) if record.grade else ""
+        return format_html('{}<br><span class="app-secondary">{}{}</span>', audit.name, signed_off, grade)
 
     def value_latest_audit(self, record):
         return record.audit.name if record.audited else NOT_AUDITED
 
-    def render_signed_off(self, record):
-        return f"{record.audit.signed_off_at:%-d %b %Y}" if record.audited and record.audit.signed_off_at else "—"
-
     def value_signed_off(self, record):
         return record.audit.signed_off_at.date().isoformat() if record.audited and record.audit.signed_off_at else ""
-
-    def render_grade(self, record):
-        return record.grade or "—"
 
     def value_grade(self, record):
         return record.grade
