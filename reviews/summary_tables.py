@@ -161,7 +161,7 @@ class NationalTable(tables.Table):
         return record.grade
 
     def render_victims(self, record):
-        return str(record.victims) if record.victims.exists else (NOT_AUDITED if not record.audited else "none")
+        return str(record.victims) if record.victims.exists else (NOT_AUDITED if not record.audited else "none to tell")
 
     def value_victims(self, record):
         return self.render_victims(record)
