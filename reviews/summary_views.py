@@ -182,8 +182,14 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
             raise Http404("No such export format.")
         return super().render_to_response(context, **kwargs)
 
+    @property
+    def exporting(self) -> bool:
+        return self.request.GET.get(self.export_trigger_param) in self.export_formats
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if self.exporting:
+            return context  # a file holds the table only: the charts and rates would be drawn for nothing
         comparison = self.comparison
         context["comparison"] = comparison
         context["national"] = [

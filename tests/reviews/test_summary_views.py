@@ -384,3 +384,15 @@ def test_the_period_filter_compares_audits_of_that_financial_year(client, superv
     assert rows["Cumbria Constabulary"]["Rape"].startswith("10.0%")
     assert rows["Kent Police"]["Latest audit"] == "not audited"
     assert "with a period ending between 1 April 2024 and 31 March 2025" in response.content.decode()
+
+
+def test_the_spreadsheet_holds_numbers_as_numbers(client, supervisor, audits):
+    client.force_login(supervisor)
+
+    rows = {row["Force"]: row for row in xlsx_table(client.get(reverse("national_comparison"), {"_export": "xlsx"}))}
+
+    northants = rows["Northamptonshire Police"]
+    assert northants["Other sexual offences: incorrect %"] == 10.0
+    assert northants["Other sexual offences: interval to %"] == 30.1
+    assert northants["Other sexual offences: incorrect"] == 2
+    assert northants["Victims not told: number"] == 2
