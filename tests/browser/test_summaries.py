@@ -22,6 +22,7 @@ def reference_data(transactional_db):
     for role in Role.values:
         Group.objects.get_or_create(name=role)
 
+
 OTHER_SEXUAL = OffenceCategory.OTHER_SEXUAL
 RAPE = OffenceCategory.RAPE
 
