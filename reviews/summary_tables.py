@@ -9,8 +9,10 @@ from django_tables2.export import TableExport
 from tablib import Dataset
 
 from reviews.models import OffenceCategory
+from reviews.statistics import Share
 
 NOT_AUDITED = "not audited"
+NATIONAL_ROW = "England and Wales: national rate, pooled"
 # Cells a spreadsheet would run as a formula (OWASP's list): a leading apostrophe keeps them text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -108,8 +110,10 @@ class NationalTable(tables.Table):
         empty_text = "No force matches these filters."
         orderable = True
 
-    def __init__(self, data, *, categories: list[str], basis: str, **kwargs):
+    def __init__(self, data, *, categories: list[str], basis: str, national: dict[str, Share] | None = None, **kwargs):
         self.basis = basis
+        self.categories = categories
+        self.national = national or {}
         extra = [(category, CategoryRateColumn(category)) for category in categories]
         extra += [
             (f"{category}_{attribute.replace('.', '_')}", FigureColumn(category, attribute, heading))
@@ -122,6 +126,23 @@ class NationalTable(tables.Table):
     def _sequence(categories):
         shown = ["force", "region", "latest_audit", *categories, "victims"]
         return [*shown, "..."]
+
+    def national_values(self) -> dict[str, object]:
+        """The pooled national rate per category, by export column heading: the exports' last row."""
+        values = {"Force": NATIONAL_ROW, "Figures": self.basis}
+        for category in self.categories:
+            label, share = OffenceCategory(category).label, self.national.get(category, Share(0, 0))
+            if not share.exists:
+                values[f"{label}: incorrect %"] = NOT_AUDITED
+                continue
+            values |= {
+                f"{label}: judged": share.total,
+                f"{label}: incorrect": share.count,
+                f"{label}: incorrect %": share.percent,
+                f"{label}: interval from %": share.lower_percent,
+                f"{label}: interval to %": share.upper_percent,
+            }
+        return values
 
     # Not audited is not a rate of 0: whichever way a column is sorted, forces without figures go last.
     @property
@@ -177,13 +198,16 @@ class NationalTable(tables.Table):
 
 
 class EscapedTableExport(TableExport):
-    """A table export whose text cells cannot run as spreadsheet formulae; numbers stay numbers."""
+    """The national table as a file: its rows, whose text cells cannot run as spreadsheet formulae (numbers
+    stay numbers), then the national rate per category, as the page shows it under "National rates"."""
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
         escaped = Dataset(title=dataset.title, headers=[escape_formula(header) for header in dataset.headers])
         for row in dataset:
             escaped.append([escape_formula(cell) for cell in row])
+        national = table.national_values()
+        escaped.append([national.get(header, "") for header in dataset.headers])
         return escaped
 
 

@@ -170,7 +170,8 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
         return self.comparison.rows
 
     def get_table_kwargs(self):
-        return {"categories": self.comparison.categories, "basis": self.scope.label}
+        comparison = self.comparison
+        return {"categories": comparison.categories, "basis": self.scope.label, "national": comparison.national}
 
     def get_export_filename(self, export_format):
         basis = "-including-work-in-progress" if self.scope.include_in_progress else ""

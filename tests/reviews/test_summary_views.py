@@ -232,14 +232,31 @@ def page_table(response) -> list[dict[str, str]]:
     return [dict(zip(headers, row, strict=True)) for row in rows]
 
 
-def csv_table(response) -> list[dict[str, str]]:
+NATIONAL_ROW = "England and Wales: national rate, pooled"
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    """Every row of a CSV export, the national rate last."""
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
 
 
-def xlsx_table(response) -> list[dict[str, object]]:
+def xlsx_rows(response) -> list[dict[str, object]]:
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     headers, *rows = sheet.iter_rows(values_only=True)
     return [dict(zip(headers, row, strict=True)) for row in rows]
+
+
+def csv_table(response) -> list[dict[str, str]]:
+    """The forces' rows of a CSV export."""
+    *forces, national = csv_rows(response)
+    assert national["Force"] == NATIONAL_ROW
+    return forces
+
+
+def xlsx_table(response) -> list[dict[str, object]]:
+    *forces, national = xlsx_rows(response)
+    assert national["Force"] == NATIONAL_ROW
+    return forces
 
 
 def assert_export_matches_page(page_rows, export_rows, categories):
@@ -396,3 +413,29 @@ def test_the_spreadsheet_holds_numbers_as_numbers(client, supervisor, audits):
     assert northants["Other sexual offences: interval to %"] == 30.1
     assert northants["Other sexual offences: incorrect"] == 2
     assert northants["Victims not told: number"] == 2
+
+
+def test_the_exports_end_with_the_national_rates_the_page_shows(client, supervisor, audits):
+    client.force_login(supervisor)
+    page = client.get(reverse("national_comparison"))
+    reader = TableReader("app-national-rates")
+    reader.feed(page.content.decode())
+    shown = {category: (incorrect, rate) for category, incorrect, rate in reader.rows[1:]}
+
+    for read in (csv_rows, xlsx_rows):
+        national = read(client.get(reverse("national_comparison"), {"_export": "csv" if read is csv_rows else "xlsx"}))[
+            -1
+        ]
+        for category in OffenceCategory.audited():
+            incorrect, rate = shown[category.label]
+            if rate == "not audited":
+                assert national[f"{category.label}: incorrect %"] == "not audited"
+                continue
+            exported = (
+                f"{float(national[f'{category.label}: incorrect %']):.1f}% "
+                f"({float(national[f'{category.label}: interval from %']):.1f}% to "
+                f"{float(national[f'{category.label}: interval to %']):.1f}%)"
+            )
+            assert exported == rate
+            assert f"{national[f'{category.label}: incorrect']} of {national[f'{category.label}: judged']}" == incorrect
+    assert shown["Other sexual offences"] == ("3 of 51", "5.9% (2.0% to 15.9%)")
