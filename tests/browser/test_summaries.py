@@ -79,4 +79,13 @@ def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screensho
     assert page.locator("#force-chart-caption ~ svg circle").count() == 2
     screenshot("4-northamptonshire")
 
+    page.get_by_role("link", name="Printable report of this audit").click()
+    page.wait_for_url(f"{live_server.url}/forces/northamptonshire/audits/*/report/")
+    page.emulate_media(media="print")
+    assert page.locator("#headline").is_visible()
+    assert page.locator("#force-chart-caption ~ svg").is_visible()
+    assert not page.locator(".govuk-service-navigation").is_visible()
+    assert not page.locator(".app-no-print").first.is_visible()
+    screenshot("5-printed-report")
+
     assert page.problems == []
