@@ -12,6 +12,8 @@ from reviews.models import OffenceCategory
 from reviews.statistics import Share
 
 NOT_AUDITED = "not audited"
+# Reviewed, but every verdict was "cannot tell": there is no rate, and that is not the same as no audit.
+NONE_JUDGED = "none judged"
 NATIONAL_ROW = "England and Wales: national rate, pooled"
 # Cells a spreadsheet would run as a formula (OWASP's list): a leading apostrophe keeps them text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,8 +36,10 @@ class CategoryRateColumn(tables.Column):
 
     def render(self, value):
         share = value.incorrect_share
-        if not share.exists:
+        if not value.reviewed:
             return NOT_AUDITED
+        if not share.exists:
+            return f"{NONE_JUDGED} ({value.cannot_tell} cannot tell)"
         return format_html(
             '{}%<br><span class="app-interval">({}% to {}%)</span><br>{} incorrect',
             share.percent,
@@ -59,11 +63,11 @@ class FigureColumn(tables.Column):
         )
 
     def value(self, value):
-        if not value.judged:
+        if not value.reviewed:
             return NOT_AUDITED
         for name in self.attribute.split("."):
             value = getattr(value, name)
-        return value
+        return NONE_JUDGED if value is None else value
 
 
 # (attribute of CategoryFigures, heading) of each export-only column per category.
@@ -154,15 +158,15 @@ class NationalTable(tables.Table):
         tables.Table.order_by.fset(self, value)
         if not self.order_by or not isinstance(self.data.data, list):
             return
-        column = self.order_by[0].bare
+        column, rows = self.order_by[0].bare, self.data.data
         if column in OffenceCategory.values:
-            has_figures = lambda row: row.categories[column].judged > 0  # noqa: E731
+            has_figures = [row.categories[column].judged > 0 for row in rows]
         elif column in {"victims", "latest_audit"}:
-            has_figures = lambda row: row.audited  # noqa: E731
+            has_figures = [row.audited for row in rows]
         else:
             return
-        rows = self.data.data
-        self.data.data = [row for row in rows if has_figures(row)] + [row for row in rows if not has_figures(row)]
+        pairs = list(zip(rows, has_figures, strict=True))
+        self.data.data = [row for row, has in pairs if has] + [row for row, has in pairs if not has]
 
     def render_latest_audit(self, record):
         if not record.audited:

@@ -266,8 +266,8 @@ def assert_export_matches_page(page_rows, export_rows, categories):
         for category in categories:
             label = category.label
             cell = shown[label]
-            if cell == "not audited":
-                assert exported[f"{label}: incorrect %"] == "not audited"
+            if cell == "not audited" or cell.startswith("none judged"):
+                assert exported[f"{label}: incorrect %"] == cell.split(" (")[0]
                 continue
             rate, lower, upper, incorrect, judged = re.fullmatch(
                 r"([\d.]+)% \(([\d.]+)% to ([\d.]+)%\) (\d+) of (\d+) incorrect", cell
@@ -439,3 +439,16 @@ def test_the_exports_end_with_the_national_rates_the_page_shows(client, supervis
             assert exported == rate
             assert f"{national[f'{category.label}: incorrect']} of {national[f'{category.label}: judged']}" == incorrect
     assert shown["Other sexual offences"] == ("3 of 51", "5.9% (2.0% to 15.9%)")
+
+
+def test_a_category_reviewed_but_never_judged_has_no_rate_and_says_why(client, supervisor):
+    data.reviews(data.audit("kent", "Kent 2025-26", categories=[RAPE]), RAPE, cannot_tell=3)
+    client.force_login(supervisor)
+
+    shown = {row["Force"]: row for row in page_table(client.get(reverse("national_comparison")))}
+    exported = {row["Force"]: row for row in csv_table(client.get(reverse("national_comparison"), {"_export": "csv"}))}
+
+    assert shown["Kent Police"]["Rape"] == "none judged (3 cannot tell)"
+    assert exported["Kent Police"]["Rape: incorrect %"] == "none judged"
+    assert exported["Kent Police"]["Rape: cannot tell"] == "3"
+    assert shown["Essex Police"]["Rape"] == "not audited"
