@@ -103,6 +103,20 @@ FIGURES = {
 }
 
 
+def figures_by_group(groups: dict[str, Q]) -> dict[str, Count]:
+    """Every one of FIGURES for each group of reviews, named `<group><figure>`: one SQL pass counts them all,
+    whichever way the groups cut the reviews (categories, criteria, the whole audit)."""
+    return {
+        f"{group}{name}": Count("pk", filter=(condition & count.filter if count.filter else condition) or None)
+        for group, condition in groups.items()
+        for name, count in FIGURES.items()
+    }
+
+
+def _category_groups(categories) -> dict[str, Q]:
+    return {f"{category}_": Q(**{CATEGORY: category}) for category in categories}
+
+
 @dataclass(frozen=True)
 class Figures:
     """The counts of one group of reviews (a category, a criterion, a whole audit).
@@ -120,8 +134,9 @@ class Figures:
     victims_no_record: int = 0
 
     @classmethod
-    def from_row(cls, row: dict) -> "Figures":
-        return cls(**{name: row.get(name) or 0 for name in FIGURES})
+    def from_row(cls, row: dict, group: str = "") -> "Figures":
+        """The figures of `group` in a row that `figures_by_group` counted (or of the whole row, un-prefixed)."""
+        return cls(**{name: row.get(f"{group}{name}") or 0 for name in FIGURES})
 
     @property
     def judged(self) -> int:
@@ -250,31 +265,31 @@ def force_results(*, force: Force, user, scope: Scope, audit_id: int | None = No
         return results
 
     reviews = scope.reviews().filter(audit=audit)
-    counted = {row["category"]: row for row in reviews.values(category=F(CATEGORY)).annotate(**FIGURES).order_by()}
+    # Categories, criteria, reasons and the whole audit, all counted in one pass over the audit's reviews.
+    groups = {
+        "total_": Q(),
+        **_category_groups(OffenceCategory.values),
+        **{f"{criterion}_": Q(decision__criterion=criterion) for criterion in Criterion.values},
+    }
+    reasons = {
+        f"reason_{reason}": Count("pk", filter=Q(decision_correct=Verdict.NO, incorrect_reason=reason))
+        for reason in IncorrectReason.values
+    }
+    counted = reviews.aggregate(**figures_by_group(groups), **reasons)
     national = _national_shares(scope=scope)
-    sampled = [audit_category.offence_category for audit_category in audit.categories.all()]
-    ordered = [category for category in OffenceCategory.values if category in set(sampled) | set(counted)]
+    sampled = {audit_category.offence_category for audit_category in audit.categories.all()}
     results.categories = [
         CategoryFigures(
-            **Figures.from_row(counted.get(category, {})).__dict__,
+            **Figures.from_row(counted, f"{category}_").__dict__,
             category=category,
             national=national.get(category),
         )
-        for category in ordered
+        for category in OffenceCategory.values
+        if category in sampled or counted[f"{category}_reviewed"]
     ]
-    results.total = Figures.from_row(reviews.aggregate(**FIGURES))
-    by_criterion = {
-        row["criterion"]: Figures.from_row(row)
-        for row in reviews.values(criterion=F("decision__criterion")).annotate(**FIGURES).order_by()
-    }
-    results.by_criterion = [(criterion, by_criterion.get(criterion, Figures())) for criterion in Criterion]
-    by_reason = dict(
-        reviews.filter(decision_correct=Verdict.NO)
-        .values_list("incorrect_reason")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    results.by_reason = [(reason, by_reason.get(reason, 0)) for reason in IncorrectReason]
+    results.total = Figures.from_row(counted, "total_")
+    results.by_criterion = [(criterion, Figures.from_row(counted, f"{criterion}_")) for criterion in Criterion]
+    results.by_reason = [(reason, counted[f"reason_{reason}"]) for reason in IncorrectReason]
     results.incorrect_reviews = list(
         reviews.filter(decision_correct=Verdict.NO)
         .select_related("decision__crime_record")
@@ -342,32 +357,28 @@ def national_comparison(
     latest = latest_audits(scope=scope, period=period)
     audits = {audit.force_id: audit for audit in latest.filter(force__in=forces).select_related("force")}
     reviews = scope.reviews().filter(audit__in=latest, audit__force__in=forces, **{f"{CATEGORY}__in": categories})
+    # A row per force: its figures in each category and over all of them, counted in one pass.
     counted = {
-        (row["force_id"], row["category"]): Figures.from_row(row)
-        for row in reviews.values(force_id=F("audit__force_id"), category=F(CATEGORY)).annotate(**FIGURES).order_by()
-    }
-    victims = {
-        row["force_id"]: Share(row["victims_not_told"], row["victims_should"])
+        row["force_id"]: row
         for row in reviews.values(force_id=F("audit__force_id"))
-        .annotate(victims_should=FIGURES["victims_should"], victims_not_told=FIGURES["victims_not_told"])
+        .annotate(**figures_by_group({"total_": Q(), **_category_groups(categories)}))
         .order_by()
     }
     national = _national_shares(scope=scope, period=period)
     rows = []
     for force in forces:
-        audit = audits.get(force.pk)
-        figures = {}
-        for category in categories:
-            counts = counted.get((force.pk, category))
-            figures[category] = CategoryFigures(
-                **(counts or Figures()).__dict__,
+        row = counted.get(force.pk, {})
+        figures = {
+            category: CategoryFigures(
+                **Figures.from_row(row, f"{category}_").__dict__,
                 category=category,
-                audited=counts is not None,
+                audited=bool(row.get(f"{category}_reviewed")),
                 national=national.get(category),
             )
-        rows.append(
-            NationalRow(force=force, audit=audit, categories=figures, victims=victims.get(force.pk, Share(0, 0)))
-        )
+            for category in categories
+        }
+        victims = Figures.from_row(row, "total_").victims
+        rows.append(NationalRow(force=force, audit=audits.get(force.pk), categories=figures, victims=victims))
     return NationalComparison(
         scope=scope,
         categories=categories,

@@ -168,18 +168,21 @@ def _query_count(client, url, params=None) -> int:
     return len(queries)
 
 
+# Each page's queries: the session, the user and their roles (3), the force or forces, the audits, one count of
+# every figure, the pooled national rates, the page's own list (incorrect decisions or regions), and saving the
+# session (3).
 @pytest.mark.parametrize(
-    ("url", "params"),
+    ("url", "params", "queries"),
     [
-        (reverse("force_results", args=["northamptonshire"]), {}),
-        (reverse("force_results", args=["northamptonshire"]), {"in_progress": "1"}),
-        (reverse("national_comparison"), {}),
-        (reverse("national_comparison"), {"region": "East Midlands", "category": "rape", "sort": "-rape"}),
-        (reverse("national_comparison"), {"_export": "csv"}),
+        (reverse("force_results", args=["northamptonshire"]), {}, 12),
+        (reverse("force_results", args=["northamptonshire"]), {"in_progress": "1"}, 12),
+        (reverse("national_comparison"), {}, 11),
+        (reverse("national_comparison"), {"region": "East Midlands", "category": "rape", "sort": "-rape"}, 11),
+        (reverse("national_comparison"), {"_export": "csv"}, 11),
     ],
 )
 def test_the_summary_pages_run_the_same_queries_whatever_the_data_size(
-    supervisor, client, url, params, django_assert_max_num_queries
+    supervisor, client, url, params, queries, django_assert_num_queries
 ):
     client.force_login(supervisor)
     small = data.audit("northamptonshire", "Small", categories=[OTHER_SEXUAL])
@@ -193,5 +196,5 @@ def test_the_summary_pages_run_the_same_queries_whatever_the_data_size(
     second = _query_count(client, url, params)
 
     assert first == second
-    with django_assert_max_num_queries(15):
+    with django_assert_num_queries(queries):
         client.get(url, params)
