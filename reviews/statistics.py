@@ -8,6 +8,7 @@ statsmodels and its numerical stack.
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from math import sqrt
 from statistics import NormalDist
 
@@ -80,7 +81,7 @@ class Share:
     def fraction(self) -> float | None:
         return self.count / self.total if self.total else None
 
-    @property
+    @cached_property  # read for both ends, the chart and the comparison: work it out once
     def interval(self) -> tuple[float, float] | None:
         return wilson_interval(self.count, self.total) if self.total else None
 
