@@ -169,7 +169,6 @@ class Figures:
 @dataclass(frozen=True)
 class CategoryFigures(Figures):
     category: str = ""
-    audited: bool = True
     national: Share | None = None
 
     @property
@@ -372,7 +371,6 @@ def national_comparison(
             category: CategoryFigures(
                 **Figures.from_row(row, f"{category}_").__dict__,
                 category=category,
-                audited=bool(row.get(f"{category}_reviewed")),
                 national=national.get(category),
             )
             for category in categories
