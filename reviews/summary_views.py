@@ -3,7 +3,8 @@
 Who sees what: supervisors, auditors and data stewards read every force's signed-off results and the national
 comparison; only supervisors may include work in progress. A force viewer reads their own force's results
 (with the pooled national rate for comparison); the national comparison, which names every force, sends them
-to their own force's page. Anyone else, and any force or audit outside what a user may read, gets a 404.
+to their own force's page. Someone without a role reads nothing (the comparison answers 403), and any force or
+audit outside what a user may read is a 404.
 """
 
 from datetime import date
@@ -77,7 +78,7 @@ class ForceResultsView(LoginRequiredMixin, ScopeMixin, TemplateView):
                     for figures in results.categories
                 ],
             ),
-            # The review page is not built yet: staff who may open reviews in the data administration go there.
+            # Until reviews have a page of their own, staff who may open them in the data administration go there.
             link_reviews=user.is_staff and user.has_perm("reviews.view_review"),
         )
         return context
