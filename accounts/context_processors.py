@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from accounts.roles import Role
 from accounts.selectors import may_read_access_records
 
 
@@ -9,6 +10,10 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     items = [("Home", reverse("home"))]
+    if user.is_superuser or user.roles & {Role.SUPERVISOR, Role.AUDITOR, Role.DATA_STEWARD}:
+        items.append(("National comparison", reverse("national_comparison")))
+    elif Role.FORCE_VIEWER in user.roles and user.force_id:
+        items.append(("Your force's results", reverse("force_results", args=[user.force.code])))
     if may_read_access_records(user):
         items.append(("Access records", reverse("access_records")))
     if user.is_staff:

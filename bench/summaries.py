@@ -1,0 +1,231 @@
+"""Server time of the summary pages at national scale: 200,000 decisions over the 43 forces (the synthetic
+national extract), five signed-off audit rounds per force of about 80 approved reviews each, then the national
+comparison, its CSV export and a force's results page requested repeatedly through Django's test client.
+
+Target: under 300 ms median for each page on PostgreSQL.
+"""
+
+import csv
+import io
+import random
+import statistics
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime
+
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.roles import Role
+from bench.national import national_rows
+from forces.models import Force
+from reviews.demo import _answer
+from reviews.models import (
+    Audit,
+    AuditCategory,
+    AuditStatus,
+    CancellationDecision,
+    OffenceCategory,
+    RecordingGrade,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+)
+
+DECISIONS = 200_000
+ROUNDS = 5  # financial years 2021-22 to 2025-26, the extract's period
+PER_CATEGORY = 20  # four audited categories: about 80 reviews per audit
+REQUESTS = 40
+WARM_UP = 3
+TARGET_MS = 300
+SEED = 6
+FORCE = "northamptonshire"
+
+
+def _financial_year(day: date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _empty_tables() -> None:
+    tables = [Review, AuditCategory, Audit, CancellationDecision]
+    names = ", ".join(model._meta.db_table for model in tables) + ", reviews_crimerecord"
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # noqa: S608 - model table names
+
+
+def _copy(table: str, columns: list[str], rows: list[tuple]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")  # noqa: S608
+
+
+def _load_decisions() -> dict[tuple[int, int, str], list[int]]:
+    """COPY the national extract in; returns decision ids by (force id, financial year, category)."""
+    force_ids = dict(Force.objects.values_list("code", "pk"))
+    records, decisions = [], []
+    population: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    for number, row in enumerate(national_rows(rows=DECISIONS), start=1):
+        force_id = force_ids[row["force"]]
+        records.append(
+            (number, force_id, row["crime_reference"], row["offence_category"], row["offence_code"], row["recorded_on"])
+        )
+        receiving = force_ids[row["receiving_force"]] if row["receiving_force"] else ""
+        decisions.append(
+            (
+                number,
+                number,
+                force_id,
+                row["recorded_on"],
+                row["outcome"],
+                row["criterion"],
+                row["decided_on"],
+                row["authoriser_role"],
+                receiving,
+                row["rationale"],
+            )
+        )
+        year = _financial_year(date.fromisoformat(row["decided_on"]))
+        population[(force_id, year, row["offence_category"])].append(number)
+    _copy(
+        "reviews_crimerecord",
+        ["id", "force_id", "reference", "offence_category", "offence_code", "recorded_on"],
+        records,
+    )
+    _copy(
+        "reviews_cancellationdecision",
+        [
+            "id",
+            "crime_record_id",
+            "force_id",
+            "recorded_on",
+            "outcome",
+            "criterion",
+            "decided_on",
+            "authoriser_role",
+            "receiving_force_id",
+            "rationale",
+        ],
+        decisions,
+    )
+    return population
+
+
+def _user(username: str, role: Role) -> User:
+    user, _ = User.objects.get_or_create(username=f"bench-{username}")
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _load_audits(population: dict[tuple[int, int, str], list[int]], supervisor: User, auditor: User) -> int:
+    """Five signed-off rounds per force, each sampling up to 20 decisions per audited category, all approved."""
+    rng = random.Random(SEED)
+    criteria = dict(CancellationDecision.objects.values_list("pk", "criterion"))
+    grades = list(RecordingGrade.values)
+    audits, categories, reviews = [], [], []
+    for force in Force.objects.order_by("code"):
+        for year in range(2021, 2021 + ROUNDS):
+            audit = Audit(
+                force=force,
+                name=f"Cancellations {year}-{str(year + 1)[2:]}",
+                period_start=date(year, 4, 1),
+                period_end=date(year + 1, 3, 31),
+                status=AuditStatus.SIGNED_OFF,
+                seed=rng.randrange(2**31),
+                recording_grade=rng.choice(grades),
+                created_by=supervisor,
+                signed_off_by=supervisor,
+                signed_off_at=datetime(year + 1, 6, 1, 9, 30, tzinfo=UTC),
+            )
+            audits.append(audit)
+            for category in OffenceCategory.audited():
+                categories.append(AuditCategory(audit=audit, offence_category=category, sample_size=PER_CATEGORY))
+                pool = population.get((force.pk, year, str(category)), [])
+                for decision_id in rng.sample(pool, min(PER_CATEGORY, len(pool))):
+                    review = Review(audit=audit, decision_id=decision_id, kind=ReviewKind.PRIMARY, auditor=auditor)
+                    review.decision = CancellationDecision(pk=decision_id, criterion=criteria[decision_id])
+                    _answer(review, rng, status=ReviewStatus.APPROVED)
+                    reviews.append(review)
+    Audit.objects.bulk_create(audits)
+    AuditCategory.objects.bulk_create(categories)
+    Review.objects.bulk_create(reviews, batch_size=2000)
+    return len(reviews)
+
+
+def _time(client: Client, url: str, params: dict) -> dict:
+    for _ in range(WARM_UP):
+        assert client.get(url, params).status_code == 200
+    timings = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = client.get(url, params)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, params)
+    timings.sort()
+    return {
+        "url": url + (f"?{'&'.join(f'{key}={value}' for key, value in params.items())}" if params else ""),
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(0, round(0.95 * len(timings)) - 1)], 1),
+        "queries": len(queries),
+        "bytes": len(response.content),
+    }
+
+
+def run() -> dict:
+    started = time.perf_counter()
+    with transaction.atomic():
+        _empty_tables()
+        population = _load_decisions()
+    loaded_decisions = time.perf_counter() - started
+    supervisor, auditor = _user("supervisor", Role.SUPERVISOR), _user("auditor", Role.AUDITOR)
+    with transaction.atomic():
+        reviews = _load_audits(population, supervisor, auditor)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    loaded = time.perf_counter() - started
+
+    # The host header the settings allow outside tests; the pages are timed end to end, middleware included.
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(supervisor)
+    earliest = Audit.objects.filter(force__code=FORCE).order_by("period_end").first()
+    pages = [
+        ("national page", reverse("national_comparison"), {}),
+        ("national page sorted by rape", reverse("national_comparison"), {"sort": "-rape"}),
+        ("national CSV export", reverse("national_comparison"), {"_export": "csv"}),
+        ("force page (latest audit)", reverse("force_results", args=[FORCE]), {}),
+        ("force page (earliest audit)", reverse("force_audit_results", args=[FORCE, earliest.pk]), {}),
+        ("force printable report", reverse("force_audit_report", args=[FORCE, earliest.pk]), {}),
+    ]
+    return {
+        "decisions": CancellationDecision.objects.count(),
+        "forces": Force.objects.count(),
+        "signed_off_audits": Audit.objects.filter(status=AuditStatus.SIGNED_OFF).count(),
+        "approved_reviews": reviews,
+        "load_decisions_seconds": round(loaded_decisions, 1),
+        "load_seconds": round(loaded, 1),
+        "requests_per_page": REQUESTS,
+        "target_median_ms": TARGET_MS,
+        "pages": {name: _time(client, url, params) for name, url, params in pages},
+    }
+
+
+def report(figures: dict) -> str:
+    lines = [
+        "Summary pages at national scale",
+        f"  {figures['decisions']:,} decisions, {figures['forces']} forces, {figures['signed_off_audits']} signed-off "
+        f"audits, {figures['approved_reviews']:,} approved reviews (loaded in {figures['load_seconds']} s)",
+        f"  {figures['requests_per_page']} requests per page; target under {figures['target_median_ms']} ms median",
+        f"  {'page':<30} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  verdict",
+    ]
+    for name, page in figures["pages"].items():
+        verdict = "within target" if page["median_ms"] < figures["target_median_ms"] else "OVER TARGET"
+        lines.append(f"  {name:<30} {page['median_ms']:>10} {page['p95_ms']:>10} {page['queries']:>8}  {verdict}")
+    return "\n".join(lines)
