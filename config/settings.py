@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "import_export",
+    "simple_history",
     "accounts",
     "forces",
     "reviews",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
