@@ -7,6 +7,10 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     items = [("Home", reverse("home"))]
+    if user.is_auditor:
+        items.append(("My reviews", reverse("review_queue")))
+    if user.is_supervisor:
+        items.append(("Plan an audit", reverse("audit_plan")))
     if user.is_staff:
         items.append(("Data administration", reverse("admin:index")))
     path = request.path
