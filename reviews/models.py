@@ -613,8 +613,7 @@ class Review(CheckedModel):
             errors["victim_should_be_informed"] = "Select whether the victim should have been informed."
         if finished and self.auditor_id is None:
             errors["auditor"] = "A submitted review needs the auditor who made it."
-        if self.audit_id and self.audit.is_locked:
-            raise AuditLockedError()
+        self._refuse_if_locked()
         if self.audit_id and self.decision_id:
             audit, decision = self.audit, self.decision
             if decision.force_id != audit.force_id:

@@ -329,10 +329,11 @@ def review_save(*, review: Review, by, answers: Mapping, version: int, submit: b
 
 @transaction.atomic
 def review_return(*, review: Review, by, comment: str) -> Review:
-    """Send a submitted review back to its auditor with `comment`; it becomes a draft they can change.
+    """Send a submitted (or approved) review back to its auditor with `comment`; it becomes a draft they can
+    change. An approved review can be returned while its audit is open, for example after reopening it.
 
     Repeating the same return changes nothing. Raises `ValidationError` for an empty comment or a review
-    that is not submitted, and `AuditLockedError` for a signed-off audit.
+    not yet submitted, and `AuditLockedError` for a signed-off audit.
     """
     comment = comment.strip()
     if not comment:
@@ -340,8 +341,8 @@ def review_return(*, review: Review, by, comment: str) -> Review:
     review = _locked_review(review)
     if review.status == ReviewStatus.DRAFT and review.return_comment == comment:
         return review
-    if review.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("Only a submitted review can be returned to its auditor.")
+    if review.status not in ReviewStatus.finished():
+        raise ValidationError("Only a submitted or approved review can be returned to its auditor.")
     review.status = ReviewStatus.DRAFT
     review.return_comment = comment
     review.version += 1
