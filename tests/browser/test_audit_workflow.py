@@ -11,8 +11,7 @@ from accounts.roles import Role
 from reviews.models import Audit, AuditStatus, ReviewStatus
 from tests.factories import DecisionFactory, UserFactory
 
-# Serialized rollback puts back what migrations loaded (forces, roles), which a transactional test flushes.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery"
 

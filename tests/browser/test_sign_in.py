@@ -4,8 +4,7 @@ from accounts.roles import Role
 from reviews.models import AuditStatus
 from tests.factories import AuditFactory, ReviewFactory, UserFactory
 
-# Serialized rollback puts back what migrations loaded (forces, roles), which a transactional test flushes.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_sign_in_page_is_styled_by_gov_uk_frontend_and_works_from_the_keyboard(live_server, page, screenshot):
