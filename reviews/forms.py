@@ -1,10 +1,9 @@
 """Forms for the audit workflow's pages. Each form checks what the user typed; the services check the rules
 again before anything is saved, and the database holds the last line."""
 
-from datetime import date
-
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from reviews.models import (
     AuditCategory,
@@ -99,7 +98,7 @@ class AuditPlanForm(forms.Form):
         start, end = cleaned.get("period_start"), cleaned.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "The period must end on or after the day it starts.")
-        if end and end > date.today():
+        if end and end > timezone.localdate():
             self.add_error("period_end", "The period cannot end in the future.")
         sizes = {}
         for category in cleaned.get("categories") or []:

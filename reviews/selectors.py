@@ -4,6 +4,8 @@ from datetime import date, datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Role
 from reviews.models import Audit, Review, ReviewKind, ReviewStatus
 
 
@@ -22,11 +24,8 @@ def audit_list(*, user) -> QuerySet[Audit]:
     )
 
 
-def auditors() -> QuerySet:
+def auditors() -> QuerySet[User]:
     """Active people with the auditor role, by name: whom a supervisor can assign reviews to."""
-    from accounts.models import User
-    from accounts.roles import Role
-
     return User.objects.filter(is_active=True, groups__name=Role.AUDITOR).order_by("first_name", "last_name", "pk")
 
 
@@ -92,8 +91,6 @@ def review_progress(queryset: QuerySet[Review]) -> dict:
 
 def reviews_for_page(*, user) -> QuerySet[Review]:
     """Reviews `user` may open: any review of a visible audit for a supervisor, only their own for an auditor."""
-    from accounts.roles import Role
-
     reviews = Review.objects.visible_to(user).select_related(
         "audit__force", "auditor", "decision__crime_record__force", "decision__receiving_force"
     )
@@ -148,8 +145,6 @@ def _shown(model_field, value, users: dict) -> str:
 def history_of(instance, *, hidden: tuple[str, ...] = ("version",)) -> list[HistoryEntry]:
     """Every recorded change to `instance`, oldest first: who made it, when, the reason where one was
     given, and each field's value before and after. Two queries, whatever the length of the history."""
-    from accounts.models import User
-
     records = list(instance.history.select_related("history_user").order_by("history_date", "history_id"))
     model = type(instance)
     user_ids = set()

@@ -74,7 +74,7 @@ class AuditPlanView(SupervisorMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        if self.request.POST.get("action") == "margins" or not data["sizes"] or None in data["sizes"].values():
+        if self.request.POST.get("action") == "margins":
             return self.render_to_response(self.get_context_data(form=form))
         try:
             audit = services.audit_create(
@@ -122,6 +122,7 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
         audit = self.get_audit()
         user = self.request.user
         is_supervisor = user.is_superuser or Role.SUPERVISOR in user.roles
+        # Only supervisors see the list of reviews: skip building the table (and its queries) for others.
         context = super().get_context_data(**kwargs) if is_supervisor else TemplateView.get_context_data(self, **kwargs)
         counts = selectors.audit_review_counts(audit=audit)
         context.update(
@@ -184,8 +185,6 @@ class AuditAssignView(AuditActionView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["auditor_queryset"] = selectors.auditors()
-        if self.request.method == "POST" and self.request.POST.get("action") == "one_by_one":
-            kwargs.pop("data", None)
         return kwargs
 
     def post(self, request, *args, **kwargs):
