@@ -146,52 +146,51 @@ class AssignEvenlyForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    """One required text box: the comment when returning a review, the reason when reopening an audit."""
+    """One required text box; subclasses say what it is for."""
+
+    label = help_text = required_message = ""
 
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
 
-    def __init__(self, *args, label: str, help_text: str, required_message: str, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text"].label = label
-        self.fields["text"].help_text = help_text
-        self.fields["text"].error_messages["required"] = required_message
+        self.fields["text"].label = self.label
+        self.fields["text"].help_text = self.help_text
+        self.fields["text"].error_messages["required"] = self.required_message
+
+
+class ReturnCommentForm(ReasonForm):
+    label = "What does the auditor need to change?"
+    help_text = "The auditor sees this on the review page. It is kept in the review's history."
+    required_message = "Enter what the auditor needs to change."
+
+
+class ReopenReasonForm(ReasonForm):
+    label = "Why does the audit need reopening?"
+    help_text = "The reason is kept in the audit's history."
+    required_message = "Enter why the audit is being reopened."
+
+
+def _question(name: str, choices, field_class=forms.ChoiceField, **kwargs) -> forms.ChoiceField:
+    """A radio-button question about a review, labelled as the model's field is. Optional: the model and
+    the form's `clean` decide what a draft or a submission needs."""
+    label = Review._meta.get_field(name).verbose_name
+    return field_class(label=label, choices=choices, widget=forms.RadioSelect, required=False, **kwargs)
 
 
 class ReviewForm(forms.Form):
     """The auditor's answers. Checked against the same rules as the model (`Review.clean`), for the status
     the save would give: a draft may be partial, a submission must be complete."""
 
-    decision_correct = forms.ChoiceField(
-        label=Review._meta.get_field("decision_correct").verbose_name,
-        choices=Verdict.choices,
-        widget=forms.RadioSelect,
-        required=False,
+    decision_correct = _question("decision_correct", Verdict.choices)
+    incorrect_reason = _question("incorrect_reason", IncorrectReason.choices)
+    victim_should_be_informed = _question(
+        "victim_should_be_informed", YES_NO, forms.TypedChoiceField, coerce=_yes_no, empty_value=None
     )
-    incorrect_reason = forms.ChoiceField(
-        label=Review._meta.get_field("incorrect_reason").verbose_name,
-        choices=IncorrectReason.choices,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    victim_should_be_informed = forms.TypedChoiceField(
-        label=Review._meta.get_field("victim_should_be_informed").verbose_name,
-        choices=YES_NO,
-        coerce=_yes_no,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    no_need_to_inform_reason = forms.ChoiceField(
-        label=Review._meta.get_field("no_need_to_inform_reason").verbose_name,
-        choices=NoNeedToInformReason.choices,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    victim_informed = forms.ChoiceField(
-        label=Review._meta.get_field("victim_informed").verbose_name,
-        choices=VictimInformed.choices,
-        widget=forms.RadioSelect,
-        required=False,
+    no_need_to_inform_reason = _question("no_need_to_inform_reason", NoNeedToInformReason.choices)
+    victim_informed = _question(
+        "victim_informed",
+        VictimInformed.choices,
         help_text='"No auditable record" counts as not informed, but is kept apart.',
     )
     notes = forms.CharField(

@@ -36,8 +36,8 @@ STATUS_TAG = (
 )
 
 
-class ReviewQueueTable(tables.Table):
-    """An auditor's assigned reviews: each row opens the review page."""
+class SampledReviewTable(tables.Table):
+    """Columns every list of sampled reviews shows; each row opens the review page."""
 
     reference = tables.Column(
         verbose_name="Crime reference",
@@ -45,47 +45,39 @@ class ReviewQueueTable(tables.Table):
         linkify=lambda record: record.get_absolute_url(),
         order_by=("decision__crime_record__reference",),
     )
-    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
-    force = tables.Column(accessor="audit__force__name", order_by=("audit__force__name",))
     category = tables.Column(
         verbose_name="Offence category",
         accessor="decision__crime_record__offence_category",
         order_by=("decision__crime_record__offence_category", "sample_position"),
     )
-    decided_on = tables.DateColumn(accessor="decision__decided_on", format="j M Y", verbose_name="Decided on")
     status = tables.TemplateColumn(STATUS_TAG)
-
-    class Meta:
-        model = Review
-        fields = ["reference", "audit", "force", "category", "decided_on", "status"]
-        empty_text = "No reviews match. Reviews appear here when a supervisor assigns them to you."
 
     def render_category(self, record):
         return record.decision.crime_record.get_offence_category_display()
 
 
-class AuditReviewTable(tables.Table):
+class ReviewQueueTable(SampledReviewTable):
+    """An auditor's assigned reviews."""
+
+    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
+    force = tables.Column(accessor="audit__force__name", order_by=("audit__force__name",))
+    decided_on = tables.DateColumn(accessor="decision__decided_on", format="j M Y", verbose_name="Decided on")
+
+    class Meta:
+        model = Review
+        fields = []
+        sequence = ["reference", "audit", "force", "category", "decided_on", "status"]
+        empty_text = "No reviews match. Reviews appear here when a supervisor assigns them to you."
+
+
+class AuditReviewTable(SampledReviewTable):
     """A supervisor's list of every review in one audit."""
 
-    reference = tables.Column(
-        verbose_name="Crime reference",
-        accessor="decision__crime_record__reference",
-        linkify=lambda record: record.get_absolute_url(),
-        order_by=("decision__crime_record__reference",),
-    )
-    category = tables.Column(
-        verbose_name="Offence category",
-        accessor="decision__crime_record__offence_category",
-        order_by=("decision__crime_record__offence_category", "sample_position"),
-    )
     auditor = tables.Column(order_by=("auditor__first_name", "auditor__last_name"), default="Not assigned")
-    status = tables.TemplateColumn(STATUS_TAG)
     decision_correct = tables.Column(verbose_name="Decision correct?", default="")
 
     class Meta:
         model = Review
-        fields = ["reference", "category", "auditor", "status", "decision_correct"]
+        fields = []
+        sequence = ["reference", "category", "auditor", "status", "decision_correct"]
         empty_text = "No sample has been drawn yet."
-
-    def render_category(self, record):
-        return record.decision.crime_record.get_offence_category_display()

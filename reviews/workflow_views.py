@@ -18,7 +18,14 @@ from django_tables2 import SingleTableMixin
 from accounts.roles import Role
 from reviews import selectors, services
 from reviews.filters import ReviewQueueFilter
-from reviews.forms import AssignEvenlyForm, AuditPlanForm, ExtendSampleForm, ReasonForm, ReviewForm
+from reviews.forms import (
+    AssignEvenlyForm,
+    AuditPlanForm,
+    ExtendSampleForm,
+    ReopenReasonForm,
+    ReturnCommentForm,
+    ReviewForm,
+)
 from reviews.models import Audit, AuditLockedError, Review, ReviewKind, ReviewStatus
 from reviews.sampling import margins_of_error
 from reviews.tables import AuditReviewTable, ReviewQueueTable
@@ -51,6 +58,23 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _attempt(view, form, action, *, refused_url: str):
+    """Run the service call `action()`. Returns (its result, None), or (None, the response to give) when it
+    is refused: a refusal of the whole request (a signed-off audit, a stale copy of a review) is a message
+    and a redirect to `refused_url`; a problem with what was typed goes back on the form."""
+    try:
+        return action(), None
+    except (AuditLockedError, services.StaleReviewError) as error:
+        _refusal(view.request, error)
+        return None, HttpResponseRedirect(refused_url)
+    except ValidationError as error:
+        _add_errors(form, error)
+    except IntegrityError:
+        # The model's checks mirror the database's, so this is a last line of defence, not a path users meet.
+        form.add_error(None, "The answers break a rule of the service; check them and try again.")
+    return None, view.form_invalid(form)
 
 
 class AuditObjectMixin:
@@ -146,14 +170,9 @@ class AuditActionView(SupervisorMixin, AuditObjectMixin, FormView):
         return super().get_context_data(audit=self.get_audit(), title=self.title, **kwargs)
 
     def form_valid(self, form):
-        try:
-            message = self.act(form)
-        except ValidationError as error:
-            if isinstance(error, AuditLockedError):
-                _refusal(self.request, error)
-                return HttpResponseRedirect(self.get_audit().get_absolute_url())
-            _add_errors(form, error)
-            return self.form_invalid(form)
+        message, refused = _attempt(self, form, lambda: self.act(form), refused_url=self.get_audit().get_absolute_url())
+        if refused:
+            return refused
         if message:
             messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url())
@@ -282,16 +301,8 @@ class AuditSignOffView(AuditActionView):
 
 class AuditReopenView(AuditActionView):
     template_name = "reviews/audit_reason.html"
-    form_class = ReasonForm
+    form_class = ReopenReasonForm
     title = "Reopen the audit"
-
-    def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "label": "Why does the audit need reopening?",
-            "help_text": "The reason is kept in the audit's history.",
-            "required_message": "Enter why the audit is being reopened.",
-        }
 
     def act(self, form):
         services.audit_reopen(audit=self.get_audit(), by=self.request.user, reason=form.cleaned_data["text"])
@@ -359,26 +370,20 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
     def form_valid(self, form):
         action = self.request.POST.get("action")
         review = self.get_review()
-        try:
-            saved = services.review_save(
+        saved, refused = _attempt(
+            self,
+            form,
+            lambda: services.review_save(
                 review=review,
                 by=self.request.user,
                 answers=form.answers(),
                 version=form.cleaned_data["version"],
                 submit=form.submit,
-            )
-        except services.StaleReviewError as error:
-            _refusal(self.request, error)
-            return HttpResponseRedirect(review.get_absolute_url())
-        except AuditLockedError as error:
-            _refusal(self.request, error)
-            return HttpResponseRedirect(review.get_absolute_url())
-        except ValidationError as error:
-            _add_errors(form, error)
-            return self.form_invalid(form)
-        except IntegrityError:
-            form.add_error(None, "The answers break a review rule; check them and try again.")
-            return self.form_invalid(form)
+            ),
+            refused_url=review.get_absolute_url(),
+        )
+        if refused:
+            return refused
         reference = review.decision.crime_record.reference
         if action == "next":
             following = selectors.next_unfinished_review(review=saved, user=self.request.user)
@@ -411,27 +416,19 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
 
 class ReviewReturnView(ReviewObjectMixin, FormView):
     template_name = "reviews/review_return.html"
-    form_class = ReasonForm
+    form_class = ReturnCommentForm
     roles = frozenset({Role.SUPERVISOR})
-
-    def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "label": "What does the auditor need to change?",
-            "help_text": "The auditor sees this on the review page. It is kept in the review's history.",
-            "required_message": "Enter what the auditor needs to change.",
-        }
 
     def form_valid(self, form):
         review = self.get_review()
-        try:
-            services.review_return(review=review, by=self.request.user, comment=form.cleaned_data["text"])
-        except AuditLockedError as error:
-            _refusal(self.request, error)
-            return HttpResponseRedirect(review.get_absolute_url())
-        except ValidationError as error:
-            _add_errors(form, error)
-            return self.form_invalid(form)
+        _, refused = _attempt(
+            self,
+            form,
+            lambda: services.review_return(review=review, by=self.request.user, comment=form.cleaned_data["text"]),
+            refused_url=review.get_absolute_url(),
+        )
+        if refused:
+            return refused
         messages.success(
             self.request, f"Review of {review.decision.crime_record.reference} returned to {review.auditor}."
         )
