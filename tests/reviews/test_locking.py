@@ -1,8 +1,6 @@
 """Acceptance 4: once an audit is signed off, its reviews cannot be changed through the review page, the
 services, the model (which imports save through) or the admin; each refusal says why."""
 
-from datetime import date
-
 import pytest
 import tablib
 from django.contrib.auth.models import Permission
@@ -14,7 +12,6 @@ from reviews.models import AuditLockedError, AuditStatus, OffenceCategory, Revie
 from reviews.services import (
     audit_approve_submitted,
     audit_assign_evenly,
-    audit_create,
     audit_draw_sample,
     audit_reopen,
     audit_sign_off,
@@ -23,7 +20,7 @@ from reviews.services import (
     review_return,
     review_save,
 )
-from tests.factories import DecisionFactory, force
+from tests.factories import DecisionFactory, sampled_audit
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +32,7 @@ ANSWERS = {"decision_correct": Verdict.YES, "victim_should_be_informed": True, "
 def signed_off(supervisor, auditor):
     for number in range(2):
         DecisionFactory(crime_record__reference=f"NH/26/{number:05d}")
-    audit = audit_create(
-        force=force(),
-        name="Locked",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 3, 31),
-        categories={OffenceCategory.VIOLENCE: 2},
-        seed=3,
-    )
-    audit_draw_sample(audit=audit, by=supervisor)
-    audit_assign_evenly(audit=audit, auditors=[auditor], by=supervisor)
+    audit = sampled_audit(name="Locked", sizes={OffenceCategory.VIOLENCE: 2}, seed=3, auditors=[auditor], by=supervisor)
     for review in audit.reviews.all():
         review_save(review=review, by=auditor, answers=ANSWERS, version=review.version, submit=True)
     audit_approve_submitted(audit=audit, by=supervisor)

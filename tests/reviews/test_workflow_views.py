@@ -1,8 +1,6 @@
 """The audit workflow's pages: planning, assignment, the queue, the review page and the supervisor's
 return, approval, sign-off and reopening."""
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
 
@@ -15,8 +13,8 @@ from reviews.models import (
     ReviewStatus,
     Verdict,
 )
-from reviews.services import audit_assign_evenly, audit_create, audit_draw_sample, review_save
-from tests.factories import DecisionFactory, UserFactory, force
+from reviews.services import review_save
+from tests.factories import DecisionFactory, UserFactory, force, sampled_audit
 
 pytestmark = pytest.mark.django_db
 
@@ -40,18 +38,23 @@ def decisions(count: int, category=OffenceCategory.VIOLENCE, prefix="NH") -> Non
 def audit(supervisor, auditor):
     """An in-progress Northamptonshire audit of 3 violence decisions, all assigned to `auditor`."""
     decisions(3)
-    audit = audit_create(
-        force=force(),
-        name="Cancellations Q1",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 3, 31),
-        categories={OffenceCategory.VIOLENCE: 3},
-        seed=17,
-        created_by=supervisor,
+    return sampled_audit(
+        name="Cancellations Q1", sizes={OffenceCategory.VIOLENCE: 3}, seed=17, auditors=[auditor], by=supervisor
     )
-    audit_draw_sample(audit=audit, by=supervisor)
-    audit_assign_evenly(audit=audit, auditors=[auditor], by=supervisor)
-    return audit
+
+
+def plan_form(**changes) -> dict:
+    """A complete planning form for Northamptonshire's first quarter of 2026, with `changes`."""
+    return {
+        "force": force().pk,
+        "name": "Preview",
+        "period_start": "2026-01-01",
+        "period_end": "2026-03-31",
+        "categories": ["violence"],
+        "size_violence": "5",
+        "seed": "1",
+        **changes,
+    }
 
 
 def queue(audit) -> list[Review]:
@@ -76,20 +79,11 @@ def test_a_supervisor_plans_an_audit_and_its_sample_is_drawn(client, supervisor)
     assert "3 of 20 incorrect" not in page.content.decode()
     assert "2 of 20 incorrect" in page.content.decode()
 
+    form = plan_form(
+        name="Spring sample", period_start="01/01/2026", categories=["violence", "rape"], size_violence="10"
+    )
     response = client.post(
-        reverse("audit_plan"),
-        {
-            "force": force().pk,
-            "name": "Spring sample",
-            "period_start": "01/01/2026",
-            "period_end": "2026-03-31",
-            "categories": ["violence", "rape"],
-            "size_violence": "10",
-            "size_rape": "20",
-            "seed": "555",
-            "action": "plan",
-        },
-        follow=True,
+        reverse("audit_plan"), form | {"size_rape": "20", "seed": "555", "action": "plan"}, follow=True
     )
 
     audit = Audit.objects.get(name="Spring sample")
@@ -127,19 +121,7 @@ def test_the_planning_form_explains_every_mistake(client, supervisor):
 def test_the_margin_of_error_helper_follows_the_size_entered_without_saving(client, supervisor):
     client.force_login(supervisor)
 
-    response = client.post(
-        reverse("audit_plan"),
-        {
-            "force": force().pk,
-            "name": "Preview",
-            "period_start": "2026-01-01",
-            "period_end": "2026-03-31",
-            "categories": ["violence"],
-            "size_violence": "100",
-            "seed": "1",
-            "action": "margins",
-        },
-    )
+    response = client.post(reverse("audit_plan"), plan_form(size_violence="100", action="margins"))
 
     html = response.content.decode()
     assert "How precise is a sample of <span data-margin-size>100</span>?" in html
@@ -150,18 +132,7 @@ def test_the_margin_of_error_helper_follows_the_size_entered_without_saving(clie
 def test_a_duplicate_audit_name_is_reported_on_the_form(client, supervisor, audit):
     client.force_login(supervisor)
 
-    response = client.post(
-        reverse("audit_plan"),
-        {
-            "force": force().pk,
-            "name": "Cancellations Q1",
-            "period_start": "2026-01-01",
-            "period_end": "2026-03-31",
-            "categories": ["violence"],
-            "size_violence": "5",
-            "seed": "2",
-        },
-    )
+    response = client.post(reverse("audit_plan"), plan_form(name="Cancellations Q1"))
 
     assert "This force already has an audit with this name." in response.content.decode()
     assert Audit.objects.count() == 1
@@ -169,15 +140,7 @@ def test_a_duplicate_audit_name_is_reported_on_the_form(client, supervisor, audi
 
 def test_extend_sample_adds_decisions_and_keeps_those_drawn(client, supervisor):
     decisions(10)
-    audit = audit_create(
-        force=force(),
-        name="Small",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 3, 31),
-        categories={"violence": 3},
-        seed=9,
-    )
-    audit_draw_sample(audit=audit)
+    audit = sampled_audit(name="Small", sizes={"violence": 3}, seed=9)
     before = set(audit.reviews.values_list("decision_id", flat=True))
     client.force_login(supervisor)
 
@@ -194,15 +157,7 @@ def test_extend_sample_adds_decisions_and_keeps_those_drawn(client, supervisor):
 def test_assigning_evenly_shares_the_reviews_between_the_auditors_chosen(client, supervisor, auditor):
     decisions(5)
     other = UserFactory(username="auditor2", role=Role.AUDITOR)
-    audit = audit_create(
-        force=force(),
-        name="Shared",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 3, 31),
-        categories={"violence": 5},
-        seed=9,
-    )
-    audit_draw_sample(audit=audit)
+    audit = sampled_audit(name="Shared", sizes={"violence": 5}, seed=9)
     client.force_login(supervisor)
 
     response = client.post(
