@@ -146,6 +146,7 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
         audit = self.get_audit()
         user = self.request.user
         is_supervisor = user.is_superuser or Role.SUPERVISOR in user.roles
+        audit_staff = user.is_superuser or bool(user.roles & {Role.AUDITOR, Role.SUPERVISOR, Role.DATA_STEWARD})
         # Only supervisors see the list of reviews: skip building the table (and its queries) for others.
         context = super().get_context_data(**kwargs) if is_supervisor else TemplateView.get_context_data(self, **kwargs)
         counts = selectors.audit_review_counts(audit=audit)
@@ -153,8 +154,10 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
             audit=audit,
             categories=audit.categories.all(),
             counts=counts,
-            progress=selectors.audit_progress_by_auditor(audit=audit),
+            # A force's own registrar team sees its results, not who in the inspectorate did what.
+            progress=selectors.audit_progress_by_auditor(audit=audit) if audit_staff else [],
             is_supervisor=is_supervisor,
+            audit_staff=audit_staff,
             can_sign_off=not audit.is_locked and counts["total"] > 0 and counts["approved"] == counts["total"],
             history=selectors.history_of(audit) if is_supervisor else [],
         )

@@ -64,28 +64,3 @@ def screenshot(page, request):
         return path
 
     return take
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Put back the forces and roles that migrations load. A browser test runs in a transactional database,
-    which is emptied after each test, so the next one would otherwise find neither."""
-    if "tests/browser" not in str(request.node.fspath) or "transactional_db" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group, Permission
-
-    from accounts.roles import ROLE_PERMISSIONS
-    from forces.models import Force
-    from forces.services import forces_load
-
-    if not Force.objects.exists():
-        forces_load()
-    for role, grants in ROLE_PERMISSIONS.items():
-        group, created = Group.objects.get_or_create(name=role)
-        if created:
-            group.permissions.set(
-                Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
-                for app_label, model, actions in grants
-                for action in actions
-            )

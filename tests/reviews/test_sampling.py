@@ -201,3 +201,20 @@ def test_the_margin_of_error_helper_matches_the_published_example():
     assert round(high, 3) == 0.301
     rows = margins_of_error(20)
     assert [row["incorrect"] for row in rows] == [1, 2, 4, 6]
+
+
+def test_an_audit_without_a_seed_gets_one_proposed_and_stored(client, supervisor):
+    population(12)
+    audit = plan(1, {OffenceCategory.VIOLENCE: 4})
+    audit.seed = None
+    audit.save()
+
+    audit_draw_sample(audit=audit)
+
+    audit.refresh_from_db()
+    assert audit.seed is not None
+    client.force_login(supervisor)
+    first = client.get("/audits/new/").context["form"]["seed"].value()
+    second = client.get("/audits/new/").context["form"]["seed"].value()
+    assert isinstance(first, int)
+    assert first != second
