@@ -129,6 +129,8 @@ class ExtendSampleForm(forms.Form):
             "max_value": "Add at most 1,000 decisions per category at a time.",
         },
     )
+    # The sample sizes' total when the page was opened: the same extension sent twice is added once.
+    sample_total = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AssignEvenlyForm(forms.Form):

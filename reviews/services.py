@@ -182,19 +182,70 @@ def category_population(*, audit: Audit, offence_category: str) -> list[tuple[st
 
 
 @transaction.atomic
-def audit_draw_sample(*, audit: Audit, extra_per_category: int = 0, by=None) -> list[CategoryDraw]:
+def audit_plan(
+    *,
+    force: Force,
+    name: str,
+    period_start: date,
+    period_end: date,
+    categories: Mapping[str, int],
+    seed: int,
+    by=None,
+) -> tuple[Audit, list[CategoryDraw]]:
+    """Plan an audit (see `audit_create`) and draw its sample (see `audit_draw_sample`), both or neither.
+
+    The same plan sent twice by the same person (a double click) returns the audit the first one made.
+    Raises `ValidationError` as those two do.
+    """
+    existing = (
+        Audit.objects.filter(
+            force=force, name=name, period_start=period_start, period_end=period_end, seed=seed, created_by=by
+        )
+        .prefetch_related("categories")
+        .first()
+    )
+    if existing is not None and {c.offence_category: c.sample_size for c in existing.categories.all()} == dict(
+        categories
+    ):
+        return existing, audit_draw_sample(audit=existing, by=by)
+    audit = audit_create(
+        force=force,
+        name=name,
+        period_start=period_start,
+        period_end=period_end,
+        categories=categories,
+        created_by=by,
+        seed=seed,
+    )
+    return audit, audit_draw_sample(audit=audit, by=by)
+
+
+def sample_total(audit: Audit) -> int:
+    """The sum of the audit's sample sizes: a form that extends the sample sends it back, so that the same
+    extension sent twice is recognised."""
+    return sum(audit.categories.values_list("sample_size", flat=True))
+
+
+@transaction.atomic
+def audit_draw_sample(
+    *, audit: Audit, extra_per_category: int = 0, by=None, expected_sample_total: int | None = None
+) -> list[CategoryDraw]:
     """Draw the audit's sample: for each category, the first `sample_size` decisions of a permutation of the
     population seeded from the audit's seed and the category. Returns each category's draw.
 
     Drawing again adds only what is missing, so it is safe to repeat. `extra_per_category` raises every
     category's sample size first ("Extend sample"); the items drawn before stay, as the first ones of the
     longer prefix. A category with fewer decisions than asked is taken whole. An audit without a seed gets a
-    random one, stored. Raises `AuditLockedError` for a signed-off audit, and `ValidationError` when a
-    category's population has changed since it was drawn (the sample could no longer be reproduced).
+    random one, stored. With `expected_sample_total` (see `sample_total`), an extension whose page was
+    opened before the sample sizes last changed is taken for a repeat, and nothing is added. Raises
+    `AuditLockedError` for a signed-off audit, and `ValidationError` when a category's population has
+    changed since it was drawn (the sample could no longer be reproduced).
     """
     if extra_per_category < 0:
         raise ValidationError({"extra_per_category": "Enter a number of decisions to add of 0 or more."})
     audit = _locked_audit(audit)
+    if expected_sample_total is not None and sample_total(audit) != expected_sample_total:
+        extra_per_category = 0
     if audit.seed is None:
         audit.seed = propose_seed()
     drawn = set(audit.reviews.filter(kind=ReviewKind.PRIMARY).values_list("decision_id", flat=True))

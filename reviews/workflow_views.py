@@ -101,16 +101,15 @@ class AuditPlanView(SupervisorMixin, FormView):
         if self.request.POST.get("action") == "margins":
             return self.render_to_response(self.get_context_data(form=form))
         try:
-            audit = services.audit_create(
+            audit, _ = services.audit_plan(
                 force=data["force"],
                 name=data["name"].strip(),
                 period_start=data["period_start"],
                 period_end=data["period_end"],
                 categories=data["sizes"],
-                created_by=self.request.user,
                 seed=data["seed"],
+                by=self.request.user,
             )
-            services.audit_draw_sample(audit=audit, by=self.request.user)
         except ValidationError as error:
             _add_errors(form, error)
             return self.form_invalid(form)
@@ -189,10 +188,19 @@ class AuditExtendView(AuditActionView):
     form_class = ExtendSampleForm
     title = "Extend the sample"
 
+    def get_initial(self):
+        return {"sample_total": services.sample_total(self.get_audit())}
+
     def act(self, form):
-        extra = form.cleaned_data["extra_per_category"]
-        draws = services.audit_draw_sample(audit=self.get_audit(), extra_per_category=extra, by=self.request.user)
+        draws = services.audit_draw_sample(
+            audit=self.get_audit(),
+            extra_per_category=form.cleaned_data["extra_per_category"],
+            expected_sample_total=form.cleaned_data["sample_total"],
+            by=self.request.user,
+        )
         added = sum(draw.added for draw in draws)
+        if not added:
+            return "Nothing was added: the sample has already been extended, or every category is taken whole."
         return f"{added} decision{'s' if added != 1 else ''} added to the sample."
 
 

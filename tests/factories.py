@@ -110,12 +110,11 @@ def sampled_audit(
 ) -> Audit:
     """A Northamptonshire audit planned, drawn and (when `auditors` are given) assigned through the services,
     as the pages do it. `sizes` is {offence category: sample size}."""
-    from reviews.services import audit_assign_evenly, audit_create, audit_draw_sample
+    from reviews.services import audit_assign_evenly, audit_plan
 
-    audit = audit_create(
-        force=force(), name=name, period_start=start, period_end=end, categories=sizes, seed=seed, created_by=by
+    audit, _ = audit_plan(
+        force=force(), name=name, period_start=start, period_end=end, categories=sizes, seed=seed, by=by
     )
-    audit_draw_sample(audit=audit, by=by)
     if auditors:
         audit_assign_evenly(audit=audit, auditors=list(auditors), by=by)
     return audit

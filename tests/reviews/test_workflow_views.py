@@ -461,3 +461,23 @@ def test_a_force_viewer_sees_their_forces_signed_off_audit_without_who_reviewed_
     assert audit.categories.get().population_checksum in html
     assert "Progress by auditor" not in html
     assert str(queue(audit)[0].auditor) not in html
+
+
+def test_a_double_clicked_plan_or_extension_happens_once(client, supervisor):
+    decisions(12)
+    client.force_login(supervisor)
+    form = plan_form(name="Twice", size_violence="3", action="plan")
+
+    first = client.post(reverse("audit_plan"), form)
+    second = client.post(reverse("audit_plan"), form)
+
+    audit = Audit.objects.get(name="Twice")
+    assert first["Location"] == second["Location"] == reverse("audit_detail", args=[audit.pk])
+    assert audit.reviews.count() == 3
+    page = client.get(reverse("audit_extend", args=[audit.pk]))
+    total = page.context["form"]["sample_total"].value()
+    assert total == 3
+    for _ in range(2):
+        client.post(reverse("audit_extend", args=[audit.pk]), {"extra_per_category": "2", "sample_total": total})
+    assert audit.reviews.count() == 5
+    assert audit.categories.get().sample_size == 5

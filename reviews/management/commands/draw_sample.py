@@ -6,7 +6,7 @@ from django.db import transaction
 
 from forces.models import Force
 from reviews.models import OffenceCategory
-from reviews.services import audit_create, audit_draw_sample
+from reviews.services import audit_plan
 
 
 class _DryRun(Exception):
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         name = options["name"] or f"Sample {period_start:%Y-%m-%d} to {period_end:%Y-%m-%d}, seed {seed}"
         try:
             with transaction.atomic():
-                audit = audit_create(
+                audit, draws = audit_plan(
                     force=force_obj,
                     name=name,
                     period_start=period_start,
@@ -59,7 +59,6 @@ class Command(BaseCommand):
                     categories=dict.fromkeys(categories, per_category),
                     seed=seed,
                 )
-                draws = audit_draw_sample(audit=audit)
                 self._print(audit, draws)
                 if options["dry_run"]:
                     raise _DryRun
