@@ -166,19 +166,26 @@ class CategoryDraw:
         return self.population_size <= self.audit_category.sample_size
 
 
-def category_population(*, audit: Audit, offence_category: str) -> list[tuple[str, int]]:
-    """(crime reference, decision id) of every decision the category's sample is drawn from, in reference order.
+def audit_populations(*, audit: Audit, categories: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    """For each of `categories`, (crime reference, decision id) of every decision its sample is drawn from,
+    in reference order. One query for all the categories.
 
     Sorted here rather than by the database, so the order is the same on SQLite and PostgreSQL whatever
     their collations, and survives a dump and restore (ids may change; references do not).
     """
+    populations: dict[str, list[tuple[str, int]]] = {category: [] for category in categories}
     rows = (
         CancellationDecision.objects.for_force(audit.force_id)
         .decided_between(audit.period_start, audit.period_end)
-        .in_category(offence_category)
-        .values_list("crime_record__reference", "pk")
+        .in_category(*categories)
+        .order_by()
+        .values_list("crime_record__offence_category", "crime_record__reference", "pk")
     )
-    return sorted(rows)
+    for category, reference, decision_id in rows.iterator(chunk_size=10_000):
+        populations[category].append((reference, decision_id))
+    for population in populations.values():
+        population.sort()
+    return populations
 
 
 @transaction.atomic
@@ -251,8 +258,12 @@ def audit_draw_sample(
     drawn = set(audit.reviews.filter(kind=ReviewKind.PRIMARY).values_list("decision_id", flat=True))
     now = timezone.now()
     draws = []
-    for audit_category in audit.categories.select_for_update().order_by("offence_category"):
-        population = category_population(audit=audit, offence_category=audit_category.offence_category)
+    audit_categories = list(audit.categories.select_for_update().order_by("offence_category"))
+    populations = audit_populations(
+        audit=audit, categories=[audit_category.offence_category for audit_category in audit_categories]
+    )
+    for audit_category in audit_categories:
+        population = populations[audit_category.offence_category]
         references = [reference for reference, _ in population]
         checksum = population_checksum(references)
         if audit_category.drawn_at and checksum != audit_category.population_checksum:
