@@ -65,7 +65,8 @@ def margins_of_error(sample_size: int, rates: Sequence[float] = PLANNING_RATES) 
     means, and its 95% interval. Rows of {"rate", "incorrect", "low", "high"} (shares of 1)."""
     rows = []
     for rate in rates:
-        incorrect = round(rate * sample_size)
+        # Halves round up (not to even, as round() does), as the planning page's script does too.
+        incorrect = math.floor(rate * sample_size + 0.5)
         low, high = wilson_interval(incorrect, sample_size)
         rows.append({"rate": rate, "incorrect": incorrect, "low": low, "high": high})
     return rows

@@ -6,6 +6,7 @@ A screenshot of each page is saved in test-artifacts/."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.roles import Role
 from reviews.models import Audit, AuditStatus, ReviewStatus
@@ -57,13 +58,16 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     for category in ("Rape", "Other sexual offences", "Robbery"):
         page.get_by_label(category, exact=True).uncheck()
     page.get_by_label("Violence against the person: sample size").fill("5")
+    # The margin-of-error helper follows the size typed (server-side without JavaScript).
+    expect(page.locator("[data-margin-size]")).to_have_text("5")
+    expect(page.get_by_role("cell", name="1 of 5 incorrect")).to_have_count(2)
     screenshot("01-plan-an-audit")
     page.get_by_role("button", name="Plan audit and draw sample").click()
     page.wait_for_url(re.compile(r"/audits/\d+/$"))
     audit = Audit.objects.get(name="Cancellations Q1 2026")
-    assert page.get_by_text("Cancellations Q1 2026 is planned and its sample drawn.").is_visible()
-    assert page.get_by_text("Taken whole").is_visible()
-    assert page.get_by_text(audit.categories.get().population_checksum).is_visible()
+    expect(page.get_by_text("Cancellations Q1 2026 is planned and its sample drawn.")).to_be_visible()
+    expect(page.get_by_text("Taken whole")).to_be_visible()
+    expect(page.get_by_text(audit.categories.get().population_checksum)).to_be_visible()
     screenshot("02-audit-drawn")
 
     # ...and assigns it.
@@ -71,19 +75,19 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     page.get_by_label("Alex Morgan").check()
     screenshot("03-assign")
     page.get_by_role("button", name="Share evenly").click()
-    assert page.get_by_text("3 reviews assigned.").is_visible()
+    expect(page.get_by_text("3 reviews assigned.")).to_be_visible()
     screenshot("04-assigned")
     sign_out(page, base)
 
     # The auditor reviews three decisions with "Save and next".
     sign_in(page, base, "auditor")
     page.get_by_role("link", name="My reviews").click()
-    assert page.get_by_text("0 of 3 done").is_visible()
+    expect(page.get_by_text("0 of 3 done")).to_be_visible()
     screenshot("05-my-reviews")
     page.get_by_role("link", name=re.compile(r"^NH\/26\/")).first.click()
-    assert page.get_by_text(
-        "C2: additional verifiable information shows that no notifiable crime occurred"
-    ).is_visible()
+    expect(
+        page.get_by_text("C2: additional verifiable information shows that no notifiable crime occurred")
+    ).to_be_visible()
     screenshot("06-review")
 
     # A "no" without a reason or a note is refused, with the error summary linking to the fields.
@@ -103,7 +107,7 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     first_url = page.url
     page.get_by_role("button", name="Save and next").click()
     page.wait_for_url(lambda url: url != first_url and "/reviews/" in url)
-    assert page.get_by_text("submitted.").first.is_visible()
+    expect(page.get_by_text("submitted.").first).to_be_visible()
     screenshot("08-second-review")
 
     answer(page, correct="yes")
@@ -114,7 +118,7 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     answer(page, correct="yes", informed="no_record")
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url(f"{base}/reviews/")
-    assert page.get_by_text("3 of 3 done").is_visible()
+    expect(page.get_by_text("3 of 3 done")).to_be_visible()
     screenshot("10-all-submitted")
     sign_out(page, base)
 
@@ -122,43 +126,44 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     sign_in(page, base, "supervisor")
     page.get_by_role("link", name="Cancellations Q1 2026").click()
     page.get_by_role("link", name=re.compile(r"^NH\/26\/")).first.click()
+    page.wait_for_url(re.compile(r"/reviews/\d+/$"))
     returned_reference = page.locator("h1").inner_text().removeprefix("Review of ")
     screenshot("11-supervisor-reads-a-review")
     page.get_by_role("link", name="Return to auditor").click()
     page.get_by_label("What does the auditor need to change?").fill("Check the victim contact log again.")
     screenshot("12-return")
     page.get_by_role("button", name="Return to auditor").click()
-    assert page.get_by_text(f"Review of {returned_reference} returned to Alex Morgan.").is_visible()
+    expect(page.get_by_text(f"Review of {returned_reference} returned to Alex Morgan.")).to_be_visible()
     sign_out(page, base)
 
     # The auditor fixes it.
     sign_in(page, base, "auditor")
     page.get_by_role("link", name="My reviews").click()
-    assert page.get_by_text("2 of 3 done").is_visible()
+    expect(page.get_by_text("2 of 3 done")).to_be_visible()
     page.get_by_role("link", name=returned_reference).click()
-    assert page.get_by_text("Check the victim contact log again.").is_visible()
+    expect(page.get_by_text("Check the victim contact log again.")).to_be_visible()
     screenshot("13-returned-review")
     choose(page, "victim_informed", "no")
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url(f"{base}/reviews/")
-    assert page.get_by_text("3 of 3 done").is_visible()
+    expect(page.get_by_text("3 of 3 done")).to_be_visible()
     sign_out(page, base)
 
     # The supervisor approves everything and signs off, seeing the history of the returned review.
     sign_in(page, base, "supervisor")
     page.get_by_role("link", name="Cancellations Q1 2026").click()
     page.get_by_role("link", name=returned_reference).click()
-    assert page.get_by_text("Returned: Check the victim contact log again.").is_visible()
+    expect(page.get_by_text("Returned: Check the victim contact log again.")).to_be_visible()
     screenshot("14-review-history")
     page.get_by_role("link", name="Back to the audit").click()
     page.get_by_role("link", name="Approve submitted reviews").click()
     screenshot("15-approve")
     page.get_by_role("button", name="Approve submitted reviews").click()
-    assert page.get_by_text("3 reviews approved.").is_visible()
+    expect(page.get_by_text("3 reviews approved.")).to_be_visible()
     page.get_by_role("link", name="Sign off").click()
     screenshot("16-sign-off")
     page.get_by_role("button", name="Sign off").click()
-    assert page.get_by_text("The audit is signed off. Its reviews can no longer be changed.").is_visible()
+    expect(page.get_by_text("The audit is signed off. Its reviews can no longer be changed.")).to_be_visible()
     screenshot("17-signed-off")
     sign_out(page, base)
     audit.refresh_from_db()
@@ -169,9 +174,9 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     sign_in(page, base, "auditor")
     page.get_by_role("link", name="My reviews").click()
     page.get_by_role("link", name=returned_reference).click()
-    assert page.get_by_text("This audit is signed off: its reviews can no longer be changed.").is_visible()
-    assert page.get_by_role("button", name="Save draft").count() == 0
-    assert page.get_by_role("button", name="Submit").count() == 0
+    expect(page.get_by_text("This audit is signed off: its reviews can no longer be changed.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
+    expect(page.get_by_role("button", name="Submit")).to_have_count(0)
     screenshot("18-locked-review")
 
     assert page.problems == []
