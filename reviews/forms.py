@@ -201,7 +201,13 @@ class ReviewForm(forms.Form):
         max_length=10_000,
         help_text="Required when the decision was incorrect: say why.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "The form was incomplete. Open the review again and re-enter your answers.",
+            "invalid": "The form was incomplete. Open the review again and re-enter your answers.",
+        },
+    )
 
     def __init__(self, *args, review: Review, submit: bool = False, **kwargs):
         if "data" not in kwargs and not args:

@@ -481,3 +481,25 @@ def test_a_double_clicked_plan_or_extension_happens_once(client, supervisor):
         client.post(reverse("audit_extend", args=[audit.pk]), {"extra_per_category": "2", "sample_total": total})
     assert audit.reviews.count() == 5
     assert audit.categories.get().sample_size == 5
+
+
+def test_an_empty_category_is_said_to_have_nothing_to_sample(client, supervisor):
+    decisions(2)
+    audit = sampled_audit(name="Sparse", sizes={"violence": 5, "robbery": 5})
+    client.force_login(supervisor)
+
+    html = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+
+    assert "Robbery: the force had no decisions in this category in the period" in html
+    assert "the force had 2 decisions in the period, fewer than the 5 asked for" in html
+
+
+def test_a_review_form_without_its_version_is_refused_without_saving(client, audit):
+    review = queue(audit)[0]
+    client.force_login(review.auditor)
+
+    response = client.post(reverse("review_detail", args=[review.pk]), {**COMPLETE, "action": "submit"})
+
+    assert "The form was incomplete. Open the review again" in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.TO_DO
