@@ -144,10 +144,14 @@ def _locked_audit(audit: Audit) -> Audit:
 
 
 def _locked_review(review: Review) -> Review:
-    """The review's row, locked for the rest of the transaction, with its audit; refused if signed off."""
+    """The review's row and its audit's, locked for the rest of the transaction; refused if signed off.
+
+    The audit is locked first, as the audit-wide services do, so that a sign-off and a change to one of
+    its reviews happen one after the other (never both half-way) and never wait for each other in a cycle.
+    """
+    audit = _locked_audit(Audit(pk=Review.objects.values_list("audit_id", flat=True).get(pk=review.pk)))
     review = Review.objects.select_for_update().get(pk=review.pk)
-    if review.audit.is_locked:
-        raise AuditLockedError()
+    review.audit = audit
     return review
 
 
