@@ -10,6 +10,10 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     items = [("Home", reverse("home"))]
+    if user.is_auditor:
+        items.append(("My reviews", reverse("review_queue")))
+    if user.is_supervisor:
+        items.append(("Plan an audit", reverse("audit_plan")))
     if user.is_superuser or user.roles & {Role.SUPERVISOR, Role.AUDITOR, Role.DATA_STEWARD}:
         items.append(("National comparison", reverse("national_comparison")))
     elif Role.FORCE_VIEWER in user.roles and user.force_id:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "simple_history",
     "accounts",
     "forces",
     "reviews",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Outside the sign-in lockout below, so that the lockout page carries the policy too.
     "csp.middleware.CSPMiddleware",
     # Last: turns a locked-out sign-in into the service's own lockout page.

@@ -15,6 +15,14 @@ class LockedAuditMixin:
     def has_delete_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_delete_permission(request, obj)
 
+    def get_deleted_objects(self, objs, request):
+        # The "delete selected" action asks here what it may delete: naming the signed-off reviews as
+        # lacking permission makes the action refuse (403) instead of deleting them with the queryset.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(self._locked(obj) for obj in objs):
+            perms_needed = {*perms_needed, "reviews of a signed-off audit"}
+        return deleted, counts, perms_needed, protected
+
 
 class CancellationDecisionInline(admin.StackedInline):
     model = CancellationDecision

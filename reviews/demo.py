@@ -4,7 +4,7 @@ audits and one user per role. For local use only; nothing here is real data."""
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -14,9 +14,7 @@ from accounts.roles import Role
 from forces.models import Force
 from reviews.models import (
     Audit,
-    AuditStatus,
     AuthoriserRole,
-    CancellationDecision,
     Criterion,
     IncorrectReason,
     NoNeedToInformReason,
@@ -27,7 +25,17 @@ from reviews.models import (
     Verdict,
     VictimInformed,
 )
-from reviews.services import audit_create, decision_record
+from reviews.services import (
+    ANSWER_FIELDS,
+    audit_assign_evenly,
+    audit_create,
+    audit_draw_sample,
+    audit_sign_off,
+    decision_record,
+    review_approve,
+    review_return,
+    review_save,
+)
 
 SEED = 20260401
 DEMO_PASSWORD = "review-demo-2026"
@@ -163,48 +171,40 @@ def _users() -> tuple[int, dict[str, User]]:
     return created, users
 
 
-def _sample(audit: Audit, rng: random.Random) -> list[CancellationDecision]:
-    """A simple random sample per audited category, in the database's stable order of the population."""
-    chosen = []
-    for audit_category in audit.categories.all():
-        population = list(
-            CancellationDecision.objects.for_force(audit.force)
-            .decided_between(audit.period_start, audit.period_end)
-            .in_category(audit_category.offence_category)
-            .order_by("pk")
-        )
-        chosen += rng.sample(population, min(audit_category.sample_size, len(population)))
-    return chosen
-
-
-def _answer(review: Review, rng: random.Random, *, status: str) -> None:
-    """Fill in a plausible verdict; roughly one decision in eight is wrong, as in published audits."""
-    review.status = status
+def _answers(review: Review, rng: random.Random) -> dict:
+    """A plausible verdict; roughly one decision in eight is wrong, as in published audits."""
+    answers = dict.fromkeys(ANSWER_FIELDS, "")
     roll = rng.random()
     if roll < 0.12:
-        review.decision_correct = Verdict.NO
-        review.incorrect_reason = rng.choice(
+        answers["decision_correct"] = Verdict.NO
+        answers["incorrect_reason"] = rng.choice(
             [IncorrectReason.AVI_NOT_VERIFIABLE, IncorrectReason.SHOULD_STAY_RECORDED, IncorrectReason.NOT_AUTHORISED]
         )
-        review.notes = "The rationale does not show additional verifiable information; the crime should stand."
+        answers["notes"] = "The rationale does not show additional verifiable information; the crime should stand."
     elif roll < 0.16:
-        review.decision_correct = Verdict.CANNOT_TELL
-        review.notes = "The record does not hold enough to judge the decision."
+        answers["decision_correct"] = Verdict.CANNOT_TELL
+        answers["notes"] = "The record does not hold enough to judge the decision."
     else:
-        review.decision_correct = Verdict.YES
+        answers["decision_correct"] = Verdict.YES
     if review.decision.criterion == Criterion.C3 and rng.random() < 0.5:
-        review.victim_should_be_informed = False
-        review.no_need_to_inform_reason = NoNeedToInformReason.ALREADY_TOLD
+        answers["victim_should_be_informed"] = False
+        answers["no_need_to_inform_reason"] = NoNeedToInformReason.ALREADY_TOLD
     else:
-        review.victim_should_be_informed = True
+        answers["victim_should_be_informed"] = True
         informed = rng.random()
-        review.victim_informed = (
+        answers["victim_informed"] = (
             VictimInformed.YES
             if informed < 0.85
             else VictimInformed.NO
             if informed < 0.93
             else VictimInformed.NO_RECORD
         )
+    return answers
+
+
+# The in-progress audit cycles through these, so every screen has something to show; "returned" is a
+# submitted review the supervisor sent back with a comment.
+IN_PROGRESS_STATES = [ReviewStatus.TO_DO, ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.APPROVED, "returned"]
 
 
 def _audit(
@@ -216,6 +216,7 @@ def _audit(
     auditors: list[User],
     signed_off: bool,
 ) -> int:
+    """Plan, draw, assign and work through one audit with the same services the pages use."""
     if Audit.objects.filter(force=force, name=name).exists():
         return 0
     audit = audit_create(
@@ -228,30 +229,27 @@ def _audit(
         seed=rng.randrange(2**31),
         recording_grade=RecordingGrade.GOOD if signed_off else "",
     )
-    decisions = _sample(audit, random.Random(audit.seed))
-    # In-progress audit: a few of each state, so every screen has something to show.
-    states = (
-        [ReviewStatus.APPROVED] * len(decisions)
-        if signed_off
-        else [ReviewStatus.TO_DO, ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.APPROVED]
+    audit_draw_sample(audit=audit, by=supervisor)
+    audit_assign_evenly(audit=audit, auditors=auditors, by=supervisor)
+    reviews = audit.reviews.select_related("decision", "auditor").order_by(
+        "decision__crime_record__offence_category", "sample_position"
     )
-    for index, decision in enumerate(decisions):
-        review = Review(audit=audit, decision=decision, auditor=auditors[index % len(auditors)])
-        status = states[index % len(states)]
-        if status == ReviewStatus.DRAFT:
-            review.status = status
-            review.decision_correct = Verdict.YES
-        elif status in ReviewStatus.finished():
-            _answer(review, rng, status=status)
-            review.submitted_at = datetime(2026, 5, 1, 10, 0, tzinfo=UTC) + timedelta(hours=index)
-        review.full_clean()
-        review.save()
-    audit.status = AuditStatus.SIGNED_OFF if signed_off else AuditStatus.IN_PROGRESS
+    states = [ReviewStatus.APPROVED] if signed_off else IN_PROGRESS_STATES
+    for index, review in enumerate(reviews):
+        state = states[index % len(states)]
+        if state == ReviewStatus.TO_DO:
+            continue
+        if state == ReviewStatus.DRAFT:
+            answers, submit = {"decision_correct": Verdict.YES}, False
+        else:
+            answers, submit = _answers(review, rng), True
+        review = review_save(review=review, by=review.auditor, answers=answers, version=review.version, submit=submit)
+        if state == ReviewStatus.APPROVED:
+            review_approve(review=review, by=supervisor)
+        elif state == "returned":
+            review_return(review=review, by=supervisor, comment="Check the rationale again against the criterion.")
     if signed_off:
-        audit.signed_off_by = supervisor
-        audit.signed_off_at = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
-    audit.full_clean()
-    audit.save()
+        audit_sign_off(audit=audit, by=supervisor)
     return 1
 
 

@@ -4,8 +4,24 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
+
+AUDIT_LOCKED_MESSAGE = "This audit is signed off: its reviews can no longer be changed."
+
+
+class AuditLockedError(ValidationError):
+    """A change to a review of a signed-off audit. Raised by the model itself, so every path that saves
+    through it (pages, services, imports, the admin) is refused the same way."""
+
+    def __init__(self, message: str = AUDIT_LOCKED_MESSAGE):
+        super().__init__(message, code="audit_locked")
+
+
+def _history(**options) -> HistoricalRecords:
+    # Reasons (a reopening, a return to the auditor) can be longer than the package's default 100 characters.
+    return HistoricalRecords(history_change_reason_field=models.TextField(null=True), **options)
 
 
 class CheckedModel(models.Model):
@@ -306,6 +322,7 @@ class Audit(CheckedModel):
     signed_off_at = models.DateTimeField(null=True, blank=True)
 
     objects = AuditQuerySet.as_manager()
+    history = _history(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-period_end", "force__name", "name"]
@@ -346,7 +363,7 @@ class Audit(CheckedModel):
             raise ValidationError({"status": "Only a signed-off audit has a sign-off date."})
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:reviews_audit_change", args=[self.pk])
+        return reverse("audit_detail", args=[self.pk])
 
     @property
     def is_locked(self) -> bool:
@@ -363,6 +380,18 @@ class AuditCategory(CheckedModel):
     sample_size = models.PositiveIntegerField(
         default=DEFAULT_SAMPLE_SIZE, validators=[MinValueValidator(1, "Sample at least one decision.")]
     )
+    population_size = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Decisions in the category and period when it was drawn."
+    )
+    population_checksum = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the population's crime references, in the order the sample was drawn from.",
+    )
+    drawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = _history()
 
     class Meta:
         ordering = ["audit", "offence_category"]
@@ -377,6 +406,15 @@ class AuditCategory(CheckedModel):
 
     def __str__(self) -> str:
         return f"{self.get_offence_category_display()}: {self.sample_size}"
+
+    @property
+    def taken_whole(self) -> bool:
+        """True when the category had no more decisions than the sample asked for, so all were drawn."""
+        return self.population_size is not None and self.population_size <= self.sample_size
+
+    @property
+    def drawn_size(self) -> int:
+        return min(self.sample_size, self.population_size or 0)
 
 
 class Verdict(models.TextChoices):
@@ -470,8 +508,18 @@ class Review(CheckedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    sample_position = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Place in the category's seeded draw: 0 was drawn first."
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one on every save; a save based on an older copy is refused."
+    )
+    return_comment = models.TextField(
+        blank=True, help_text="Why the supervisor returned the review to its auditor, until it is resubmitted."
+    )
 
     objects = ReviewQuerySet.as_manager()
+    history = _history(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["audit", "pk"]
@@ -565,6 +613,7 @@ class Review(CheckedModel):
             errors["victim_should_be_informed"] = "Select whether the victim should have been informed."
         if finished and self.auditor_id is None:
             errors["auditor"] = "A submitted review needs the auditor who made it."
+        self._refuse_if_locked()
         if self.audit_id and self.decision_id:
             audit, decision = self.audit, self.decision
             if decision.force_id != audit.force_id:
@@ -573,3 +622,23 @@ class Review(CheckedModel):
                 errors["decision"] = "The decision was made outside the audit's period."
         if errors:
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_locked()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_locked()
+        return super().delete(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("review_detail", args=[self.pk])
+
+    def _refuse_if_locked(self) -> None:
+        # Read from the database, not from a possibly stale `self.audit`: a sign-off may have happened since.
+        if Audit.objects.filter(pk=self.audit_id, status=AuditStatus.SIGNED_OFF).exists():
+            raise AuditLockedError()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ReviewStatus.finished()

@@ -1,11 +1,26 @@
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
 
+from accounts.roles import Role
 from forces.models import Force
-from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord
+from reviews.models import (
+    Audit,
+    AuditCategory,
+    AuditLockedError,
+    AuditStatus,
+    CancellationDecision,
+    CrimeRecord,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+)
+from reviews.sampling import draw_order, population_checksum, propose_seed
 
 
 @transaction.atomic
@@ -85,4 +100,393 @@ def audit_create(
         audit_category = AuditCategory(audit=audit, offence_category=category, sample_size=sample_size)
         audit_category.full_clean()
         audit_category.save()
+    return audit
+
+
+# The answers an auditor gives on the review page; everything else on a review is the workflow's.
+ANSWER_FIELDS = (
+    "decision_correct",
+    "incorrect_reason",
+    "victim_should_be_informed",
+    "no_need_to_inform_reason",
+    "victim_informed",
+    "notes",
+)
+
+STALE_REVIEW_MESSAGE = (
+    "Someone else saved this review after you opened it. Your changes were not saved: "
+    "the review now shows their answers. Make your changes again if they are still needed."
+)
+
+
+class StaleReviewError(ValidationError):
+    """A save based on an older version of the review than the one stored: the stored one is kept."""
+
+    def __init__(self):
+        super().__init__(STALE_REVIEW_MESSAGE, code="stale")
+
+
+def _record(instance, *, by, reason: str | None = None) -> None:
+    """Validate and save `instance`, with who did it (and why) in its history."""
+    instance.full_clean()
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+def _locked_audit(audit: Audit) -> Audit:
+    """The audit's row, locked for the rest of the transaction; refused if signed off."""
+    audit = Audit.objects.select_for_update().select_related("force").get(pk=audit.pk)
+    if audit.is_locked:
+        raise AuditLockedError()
+    return audit
+
+
+def _locked_review(review: Review) -> Review:
+    """The review's row and its audit's, locked for the rest of the transaction; refused if signed off.
+
+    The audit is locked first, as the audit-wide services do, so that a sign-off and a change to one of
+    its reviews happen one after the other (never both half-way) and never wait for each other in a cycle.
+    """
+    audit = _locked_audit(Audit(pk=Review.objects.values_list("audit_id", flat=True).get(pk=review.pk)))
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    review.audit = audit
+    return review
+
+
+@dataclass
+class CategoryDraw:
+    """What one category's draw holds: its population and the crime references drawn, in draw order."""
+
+    audit_category: AuditCategory
+    population_size: int
+    checksum: str
+    references: list[str] = field(default_factory=list)
+    added: int = 0
+
+    @property
+    def taken_whole(self) -> bool:
+        return self.population_size <= self.audit_category.sample_size
+
+
+def audit_populations(*, audit: Audit, categories: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    """For each of `categories`, (crime reference, decision id) of every decision its sample is drawn from,
+    in reference order. One query for all the categories.
+
+    Sorted here rather than by the database, so the order is the same on SQLite and PostgreSQL whatever
+    their collations, and survives a dump and restore (ids may change; references do not).
+    """
+    populations: dict[str, list[tuple[str, int]]] = {category: [] for category in categories}
+    rows = (
+        CancellationDecision.objects.for_force(audit.force_id)
+        .decided_between(audit.period_start, audit.period_end)
+        .in_category(*categories)
+        .order_by()
+        .values_list("crime_record__offence_category", "crime_record__reference", "pk")
+    )
+    for category, reference, decision_id in rows.iterator(chunk_size=10_000):
+        populations[category].append((reference, decision_id))
+    for population in populations.values():
+        population.sort()
+    return populations
+
+
+@transaction.atomic
+def audit_plan(
+    *,
+    force: Force,
+    name: str,
+    period_start: date,
+    period_end: date,
+    categories: Mapping[str, int],
+    seed: int,
+    by=None,
+) -> tuple[Audit, list[CategoryDraw]]:
+    """Plan an audit (see `audit_create`) and draw its sample (see `audit_draw_sample`), both or neither.
+
+    The same plan sent twice by the same person (a double click) returns the audit the first one made.
+    Raises `ValidationError` as those two do.
+    """
+    existing = (
+        Audit.objects.filter(
+            force=force, name=name, period_start=period_start, period_end=period_end, seed=seed, created_by=by
+        )
+        .prefetch_related("categories")
+        .first()
+    )
+    if existing is not None and {c.offence_category: c.sample_size for c in existing.categories.all()} == dict(
+        categories
+    ):
+        return existing, audit_draw_sample(audit=existing, by=by)
+    audit = audit_create(
+        force=force,
+        name=name,
+        period_start=period_start,
+        period_end=period_end,
+        categories=categories,
+        created_by=by,
+        seed=seed,
+    )
+    return audit, audit_draw_sample(audit=audit, by=by)
+
+
+def sample_total(audit: Audit) -> int:
+    """The sum of the audit's sample sizes: a form that extends the sample sends it back, so that the same
+    extension sent twice is recognised."""
+    return sum(audit.categories.values_list("sample_size", flat=True))
+
+
+@transaction.atomic
+def audit_draw_sample(
+    *, audit: Audit, extra_per_category: int = 0, by=None, expected_sample_total: int | None = None
+) -> list[CategoryDraw]:
+    """Draw the audit's sample: for each category, the first `sample_size` decisions of a permutation of the
+    population seeded from the audit's seed and the category. Returns each category's draw.
+
+    Drawing again adds only what is missing, so it is safe to repeat. `extra_per_category` raises every
+    category's sample size first ("Extend sample"); the items drawn before stay, as the first ones of the
+    longer prefix. A category with fewer decisions than asked is taken whole. An audit without a seed gets a
+    random one, stored. With `expected_sample_total` (see `sample_total`), an extension whose page was
+    opened before the sample sizes last changed is taken for a repeat, and nothing is added. Raises
+    `AuditLockedError` for a signed-off audit, and `ValidationError` when a category's population has
+    changed since it was drawn (the sample could no longer be reproduced).
+    """
+    if extra_per_category < 0:
+        raise ValidationError({"extra_per_category": "Enter a number of decisions to add of 0 or more."})
+    audit = _locked_audit(audit)
+    if expected_sample_total is not None and sample_total(audit) != expected_sample_total:
+        extra_per_category = 0
+    if audit.seed is None:
+        audit.seed = propose_seed()
+    drawn = set(audit.reviews.filter(kind=ReviewKind.PRIMARY).values_list("decision_id", flat=True))
+    now = timezone.now()
+    draws = []
+    audit_categories = list(audit.categories.select_for_update().order_by("offence_category"))
+    populations = audit_populations(
+        audit=audit, categories=[audit_category.offence_category for audit_category in audit_categories]
+    )
+    for audit_category in audit_categories:
+        population = populations[audit_category.offence_category]
+        references = [reference for reference, _ in population]
+        checksum = population_checksum(references)
+        if audit_category.drawn_at and checksum != audit_category.population_checksum:
+            label = audit_category.get_offence_category_display().lower()
+            raise ValidationError(
+                f"The {label} decisions in this period have changed since the sample was drawn "
+                f"({audit_category.population_size} then, {len(population)} now), so the sample cannot be "
+                "extended reproducibly. Plan a new audit to sample the new population."
+            )
+        audit_category.sample_size += extra_per_category
+        draw = CategoryDraw(audit_category=audit_category, population_size=len(population), checksum=checksum)
+        order = draw_order(len(population), seed=audit.seed, category=audit_category.offence_category)
+        for position, index in enumerate(order[: audit_category.sample_size]):
+            reference, decision_id = population[index]
+            draw.references.append(reference)
+            if decision_id not in drawn:
+                review = Review(audit=audit, decision_id=decision_id, sample_position=position)
+                _record(review, by=by)
+                drawn.add(decision_id)
+                draw.added += 1
+        audit_category.population_size = len(population)
+        audit_category.population_checksum = checksum
+        audit_category.drawn_at = audit_category.drawn_at or now
+        _record(audit_category, by=by)
+        draws.append(draw)
+    if audit.status == AuditStatus.PLANNING:
+        audit.status = AuditStatus.IN_PROGRESS
+    _record(audit, by=by, reason="Sample drawn" if not extra_per_category else "Sample extended")
+    return draws
+
+
+def _check_auditor(user) -> None:
+    if user is None or not user.is_active or not user.has_role(Role.AUDITOR):
+        raise ValidationError({"auditor": "Choose someone who has the auditor role."})
+
+
+@transaction.atomic
+def audit_assign_evenly(*, audit: Audit, auditors: Sequence, by) -> int:
+    """Share the audit's unassigned reviews among `auditors`, in sample order, so that each ends up with as
+    even a load as possible (counting what they already have). Returns how many reviews were assigned.
+
+    Raises `ValidationError` when no auditor is chosen or one of them is not an auditor, and
+    `AuditLockedError` for a signed-off audit.
+    """
+    if not auditors:
+        raise ValidationError({"auditors": "Choose at least one auditor."})
+    for auditor in auditors:
+        _check_auditor(auditor)
+    audit = _locked_audit(audit)
+    reviews = list(
+        audit.reviews.select_for_update()
+        .filter(kind=ReviewKind.PRIMARY, auditor__isnull=True)
+        .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+    )
+    loads = dict(
+        audit.reviews.filter(auditor__in=auditors).values("auditor").annotate(n=Count("pk")).values_list("auditor", "n")
+    )
+    load = {auditor.pk: loads.get(auditor.pk, 0) for auditor in auditors}
+    for review in reviews:
+        # The least-loaded auditor next; ties go to the order in which auditors were listed.
+        auditor = min(auditors, key=lambda user: load[user.pk])
+        review.auditor = auditor
+        _record(review, by=by, reason=f"Assigned to {auditor}")
+        load[auditor.pk] += 1
+    return len(reviews)
+
+
+@transaction.atomic
+def review_assign(*, review: Review, auditor, by) -> Review:
+    """Give one review to `auditor` (or take it back with `auditor=None`). Only a review not yet submitted
+    can change hands; raises `ValidationError` otherwise, and `AuditLockedError` for a signed-off audit."""
+    review = _locked_review(review)
+    if auditor is not None:
+        _check_auditor(auditor)
+    if review.auditor_id == (auditor.pk if auditor else None):
+        return review
+    if review.is_finished:
+        raise ValidationError("A submitted review stays with the auditor who made it.")
+    if auditor is None and review.status != ReviewStatus.TO_DO:
+        raise ValidationError("A review with answers saved needs an auditor; choose another one instead.")
+    review.auditor = auditor
+    review.version += 1
+    _record(review, by=by, reason=f"Assigned to {auditor}" if auditor else "Unassigned")
+    return review
+
+
+def _same_answers(review: Review, answers: Mapping) -> bool:
+    return all(getattr(review, name) == answers.get(name, getattr(review, name)) for name in ANSWER_FIELDS)
+
+
+@transaction.atomic
+def review_save(*, review: Review, by, answers: Mapping, version: int, submit: bool) -> Review:
+    """Save the auditor's `answers` (a mapping of `ANSWER_FIELDS`): as a draft, which may be partial, or
+    submitted (`submit=True`), which must be complete. Returns the saved review.
+
+    `version` is the review's version the answers were based on. If someone saved it since, the save is
+    refused with `StaleReviewError` and the stored review is kept; the same submission sent twice (a
+    double click) is recognised and changes nothing. Raises `ValidationError` with a message per field for
+    answers that break the review rules, for a review assigned to someone else, already submitted or
+    approved; `AuditLockedError` for a signed-off audit.
+    """
+    review = _locked_review(review)
+    target = ReviewStatus.SUBMITTED if submit else ReviewStatus.DRAFT
+    if version != review.version:
+        if review.status == target and review.auditor_id == by.pk and _same_answers(review, answers):
+            return review
+        raise StaleReviewError()
+    if review.auditor_id != by.pk:
+        raise ValidationError("This review is assigned to someone else.")
+    if review.status == ReviewStatus.APPROVED:
+        raise ValidationError("This review has been approved: it can no longer be changed.")
+    if review.status == ReviewStatus.SUBMITTED:
+        raise ValidationError("You have submitted this review. Ask your supervisor to return it if it needs a change.")
+    for name in ANSWER_FIELDS:
+        if name in answers:
+            setattr(review, name, answers[name])
+    review.status = target
+    if submit:
+        review.submitted_at = timezone.now()
+        review.return_comment = ""
+    review.version += 1
+    _record(review, by=by, reason="Submitted" if submit else None)
+    return review
+
+
+@transaction.atomic
+def review_return(*, review: Review, by, comment: str) -> Review:
+    """Send a submitted (or approved) review back to its auditor with `comment`; it becomes a draft they can
+    change. An approved review can be returned while its audit is open, for example after reopening it.
+
+    Repeating the same return changes nothing. Raises `ValidationError` for an empty comment or a review
+    not yet submitted, and `AuditLockedError` for a signed-off audit.
+    """
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": "Enter what the auditor needs to change."})
+    review = _locked_review(review)
+    if review.status == ReviewStatus.DRAFT and review.return_comment == comment:
+        return review
+    if review.status not in ReviewStatus.finished():
+        raise ValidationError("Only a submitted or approved review can be returned to its auditor.")
+    review.status = ReviewStatus.DRAFT
+    review.return_comment = comment
+    review.version += 1
+    _record(review, by=by, reason=f"Returned: {comment}")
+    return review
+
+
+@transaction.atomic
+def review_approve(*, review: Review, by) -> Review:
+    """Approve a submitted review. Approving it again changes nothing. Raises `ValidationError` for a review
+    that is not submitted, and `AuditLockedError` for a signed-off audit."""
+    review = _locked_review(review)
+    if review.status == ReviewStatus.APPROVED:
+        return review
+    if review.status != ReviewStatus.SUBMITTED:
+        raise ValidationError("Only a submitted review can be approved.")
+    review.status = ReviewStatus.APPROVED
+    review.version += 1
+    _record(review, by=by, reason="Approved")
+    return review
+
+
+@transaction.atomic
+def audit_approve_submitted(*, audit: Audit, by) -> int:
+    """Approve every submitted review of the audit; returns how many. Raises `AuditLockedError` for a
+    signed-off audit."""
+    audit = _locked_audit(audit)
+    reviews = list(audit.reviews.select_for_update().filter(status=ReviewStatus.SUBMITTED).order_by("pk"))
+    for review in reviews:
+        review.status = ReviewStatus.APPROVED
+        review.version += 1
+        _record(review, by=by, reason="Approved")
+    return len(reviews)
+
+
+def sign_off_blockers(audit: Audit) -> int:
+    """How many of the audit's reviews stand in the way of signing it off (not yet approved)."""
+    return audit.reviews.filter(~Q(status=ReviewStatus.APPROVED)).count()
+
+
+@transaction.atomic
+def audit_sign_off(*, audit: Audit, by) -> Audit:
+    """Sign the audit off, which locks its reviews. Signing off again changes nothing.
+
+    Raises `ValidationError` when the audit has no reviews or any review is not approved.
+    """
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.is_locked:
+        return audit
+    if not audit.reviews.exists():
+        raise ValidationError("Draw the sample before signing the audit off.")
+    waiting = sign_off_blockers(audit)
+    if waiting:
+        raise ValidationError(
+            f"{waiting} review{'s are' if waiting != 1 else ' is'} not approved yet: "
+            "approve every review before signing the audit off."
+        )
+    audit.status = AuditStatus.SIGNED_OFF
+    audit.signed_off_by = by
+    audit.signed_off_at = timezone.now()
+    _record(audit, by=by, reason="Signed off")
+    return audit
+
+
+@transaction.atomic
+def audit_reopen(*, audit: Audit, by, reason: str) -> Audit:
+    """Reopen a signed-off audit so its reviews can change again; `reason` is kept in the audit's history.
+
+    Reopening an audit that is already open changes nothing. Raises `ValidationError` for an empty reason.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the audit is being reopened."})
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if not audit.is_locked:
+        return audit
+    audit.status = AuditStatus.IN_PROGRESS
+    audit.signed_off_by = None
+    audit.signed_off_at = None
+    _record(audit, by=by, reason=f"Reopened: {reason}")
     return audit

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from reviews import summary_views, views
+from reviews import summary_views, views, workflow_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("audits/new/", workflow_views.AuditPlanView.as_view(), name="audit_plan"),
+    path("audits/<int:pk>/", workflow_views.AuditDetailView.as_view(), name="audit_detail"),
+    path("audits/<int:pk>/extend/", workflow_views.AuditExtendView.as_view(), name="audit_extend"),
+    path("audits/<int:pk>/assign/", workflow_views.AuditAssignView.as_view(), name="audit_assign"),
+    path("audits/<int:pk>/approve/", workflow_views.AuditApproveView.as_view(), name="audit_approve"),
+    path("audits/<int:pk>/sign-off/", workflow_views.AuditSignOffView.as_view(), name="audit_sign_off"),
+    path("audits/<int:pk>/reopen/", workflow_views.AuditReopenView.as_view(), name="audit_reopen"),
+    path("reviews/", workflow_views.ReviewQueueView.as_view(), name="review_queue"),
+    path("reviews/<int:pk>/", workflow_views.ReviewDetailView.as_view(), name="review_detail"),
+    path("reviews/<int:pk>/return/", workflow_views.ReviewReturnView.as_view(), name="review_return"),
+    path("reviews/<int:pk>/approve/", workflow_views.ReviewApproveView.as_view(), name="review_approve"),
 ]
 
 urlpatterns += [

@@ -69,3 +69,12 @@ def migrated_rows(django_db_setup, transactional_db):
         # The flush recreated content types and permissions; the copy brings its own.
         call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
         connection.creation.deserialize_db_from_string(django_db_setup)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every test that commits (the browser and concurrency tests, for example) starts with the forces and
+    roles the migrations load, whatever an earlier committing test's flush removed."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("migrated_rows")

@@ -103,3 +103,18 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     audit = factory.SubFactory(AuditFactory)
     decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
     auditor = factory.SubFactory(UserFactory, role=Role.AUDITOR)
+
+
+def sampled_audit(
+    *, name: str, sizes: dict, seed: int = 1, auditors=(), by=None, start=date(2026, 1, 1), end=date(2026, 3, 31)
+) -> Audit:
+    """A Northamptonshire audit planned, drawn and (when `auditors` are given) assigned through the services,
+    as the pages do it. `sizes` is {offence category: sample size}."""
+    from reviews.services import audit_assign_evenly, audit_plan
+
+    audit, _ = audit_plan(
+        force=force(), name=name, period_start=start, period_end=end, categories=sizes, seed=seed, by=by
+    )
+    if auditors:
+        audit_assign_evenly(audit=audit, auditors=list(auditors), by=by)
+    return audit

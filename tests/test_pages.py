@@ -100,3 +100,20 @@ def test_an_unexpected_error_shows_the_service_error_page_without_details(client
     html = response.content.decode()
     assert "Sorry, there is a problem with the service" in html
     assert "database exploded" not in html
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("auditor", ["Home", "My reviews"]),
+        ("supervisor", ["Home", "Plan an audit"]),
+        ("force_viewer", ["Home"]),
+        ("data_steward", ["Home", "Data administration"]),
+    ],
+)
+def test_the_navigation_offers_each_role_its_pages(client, request, role, expected):
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.get(reverse("home"))
+
+    assert [item["text"] for item in response.context["navigation"]] == expected

@@ -16,11 +16,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
-def _restore_migrated_data(migrated_rows):
-    """Browser tests commit their data, so each one ends by emptying every table: see tests/conftest.py."""
-
-
 @pytest.fixture(scope="session")
 def browser():
     executable = shutil.which("chromium")

@@ -4,23 +4,13 @@ and the table beside its chart."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 
 from accounts.roles import Role
-from forces.services import forces_load
 from reviews.models import OffenceCategory
 from tests.factories import UserFactory
 from tests.reviews import summary_data as data
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """The forces and roles come from data migrations, and an earlier browser test's flush removes them."""
-    forces_load()
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
 
 
 OTHER_SEXUAL = OffenceCategory.OTHER_SEXUAL

@@ -1,0 +1,211 @@
+"""Acceptance 1: who may open each page. Every URL of the application (outside the data administration
+pages and static files) has a row below, with the status each role gets for their own objects and for
+another force's (or another auditor's). A URL without a row fails `test_every_url_has_a_row`.
+
+To add a URL: add a row to MATRIX. `none(...)` is a page without an object in its address; `audit(...)`,
+`review(...)` and `force(...)` take (own, foreign) statuses per role, the objects being built by
+`objects()` below. Statuses are for GET; 302 for anonymous users means the sign-in page.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from reviews.models import AuditStatus, ReviewStatus, Verdict
+from tests.factories import AuditFactory, ReviewFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "auditor", "supervisor", "data_steward", "force_viewer")
+# URL namespaces that are not the application's own pages.
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+@dataclass
+class Row:
+    kind: str | None  # which object the URL names: None, "audit", "review" or "force"
+    expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # role: (own, foreign)
+
+
+def none(**statuses: int) -> Row:
+    return Row(None, {role: (status, status) for role, status in statuses.items()})
+
+
+def audit(**statuses: tuple[int, int] | int) -> Row:
+    return Row("audit", {role: _pair(status) for role, status in statuses.items()})
+
+
+def review(**statuses: tuple[int, int] | int) -> Row:
+    return Row("review", {role: _pair(status) for role, status in statuses.items()})
+
+
+def force_row(**statuses: tuple[int, int] | int) -> Row:
+    return Row("force", {role: _pair(status) for role, status in statuses.items()})
+
+
+def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
+    return status if isinstance(status, tuple) else (status, status)
+
+
+SUPERVISORS_ONLY = {"anonymous": 302, "auditor": 403, "supervisor": 200, "data_steward": 403, "force_viewer": 403}
+
+MATRIX: dict[str, Row] = {
+    "login": none(anonymous=200, auditor=302, supervisor=302, data_steward=302, force_viewer=302),
+    # Signing out is a POST (a link could sign people out from another site).
+    "logout": none(anonymous=405, auditor=405, supervisor=405, data_steward=405, force_viewer=405),
+    "home": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=200),
+    "audit_plan": none(**SUPERVISORS_ONLY),
+    # A force viewer sees their own force's signed-off audits only; everyone else with a role sees all.
+    "audit_detail": audit(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=(200, 404)),
+    "audit_extend": audit(**SUPERVISORS_ONLY),
+    "audit_assign": audit(**SUPERVISORS_ONLY),
+    "audit_approve": audit(**SUPERVISORS_ONLY),
+    "audit_sign_off": audit(**SUPERVISORS_ONLY),
+    "audit_reopen": audit(**SUPERVISORS_ONLY),
+    "review_queue": none(anonymous=302, auditor=200, supervisor=403, data_steward=403, force_viewer=403),
+    # An auditor opens only the reviews assigned to them.
+    "review_detail": review(anonymous=302, auditor=(200, 404), supervisor=200, data_steward=403, force_viewer=403),
+    "review_return": review(**SUPERVISORS_ONLY),
+    # Approving is a button (POST): a GET is refused as the wrong method, once access is granted.
+    "review_approve": review(**{**SUPERVISORS_ONLY, "supervisor": 405}),
+}
+
+
+def application_url_names(patterns=None, prefix: str = "") -> list[str]:
+    """Every URL name of the application, walking the resolver; unnamed patterns are listed by route."""
+    names = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED_NAMESPACES:
+                continue
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            names += application_url_names(pattern.url_patterns, namespace)
+        elif isinstance(pattern, URLPattern):
+            if str(pattern.pattern).startswith(("static/", "media/")):
+                continue
+            names.append(f"{prefix}{pattern.name}" if pattern.name else f"(unnamed: {pattern.pattern})")
+    return names
+
+
+def test_every_url_has_a_row():
+    names = set(application_url_names())
+
+    missing = sorted(names - set(MATRIX))
+    stale = sorted(set(MATRIX) - names)
+    assert not missing, f"URLs without a row in MATRIX: {missing}"
+    assert not stale, f"Rows in MATRIX for URLs that no longer exist: {stale}"
+
+
+def test_every_row_covers_every_role():
+    for name, row in MATRIX.items():
+        assert set(row.expected) == set(ROLES), name
+
+
+@pytest.fixture
+def people(auditor, supervisor, data_steward, force_viewer):
+    return {
+        "anonymous": None,
+        "auditor": auditor,
+        "supervisor": supervisor,
+        "data_steward": data_steward,
+        "force_viewer": force_viewer,
+    }
+
+
+@pytest.fixture
+def objects(people, northamptonshire, kent):
+    """Own: a signed-off Northamptonshire audit (the force viewer's force) with a review assigned to
+    `auditor`. Foreign: an in-progress Kent audit with a review assigned to another auditor."""
+    own_audit = AuditFactory(name="Own", force=northamptonshire)
+    own_review = ReviewFactory(
+        audit=own_audit,
+        auditor=people["auditor"],
+        status=ReviewStatus.APPROVED,
+        decision_correct=Verdict.YES,
+        victim_should_be_informed=True,
+        victim_informed="yes",
+    )
+    own_audit.status = AuditStatus.SIGNED_OFF
+    own_audit.signed_off_by = people["supervisor"]
+    own_audit.signed_off_at = timezone.now()
+    own_audit.save()
+    foreign_audit = AuditFactory(name="Foreign", force=kent, status=AuditStatus.IN_PROGRESS)
+    foreign_review = ReviewFactory(
+        audit=foreign_audit,
+        auditor=UserFactory(username="other-auditor", role=Role.AUDITOR),
+        decision__decided_on=date(2026, 2, 1),
+    )
+    return {
+        "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
+        "review": ({"pk": own_review.pk}, {"pk": foreign_review.pk}),
+        "force": ({"code": northamptonshire.code}, {"code": kent.code}),
+    }
+
+
+@pytest.mark.parametrize("url_name", list(MATRIX))
+def test_each_role_gets_the_expected_status(client, people, objects, url_name):
+    row = MATRIX[url_name]
+    urls = (
+        (reverse(url_name), reverse(url_name))
+        if row.kind is None
+        else tuple(reverse(url_name, kwargs=kwargs) for kwargs in objects[row.kind])
+    )
+    mismatches = []
+    for role in ROLES:
+        client.logout()
+        if people[role] is not None:
+            client.force_login(people[role])
+        for which, url, expected in zip(("own", "foreign"), urls, row.expected[role], strict=True):
+            status = client.get(url).status_code
+            if status != expected:
+                mismatches.append(f"{role} {which} {url}: {status}, expected {expected}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("url_name", [name for name, row in MATRIX.items() if row.kind is not None])
+def test_an_unknown_id_is_not_found_for_those_allowed_in(client, people, url_name):
+    row = MATRIX[url_name]
+    allowed = [role for role, (own, _) in row.expected.items() if own in (200, 405)]
+    kwargs = {"code": "atlantis"} if row.kind == "force" else {"pk": 999_999}
+    for role in allowed:
+        client.force_login(people[role])
+        # A page that takes only POST answers a GET with 405 before looking the object up: POST to it.
+        send = client.post if row.expected[role][0] == 405 else client.get
+        assert send(reverse(url_name, kwargs=kwargs)).status_code == 404, role
+
+
+@pytest.mark.parametrize("url_name", list(MATRIX))
+def test_posting_is_refused_to_those_refused_a_get(client, people, objects, url_name):
+    row = MATRIX[url_name]
+    for role, (own, foreign) in row.expected.items():
+        if own not in (403, 404) and foreign not in (403, 404):
+            continue
+        client.force_login(people[role])
+        for kwargs, expected in zip(objects[row.kind] if row.kind else ({}, {}), (own, foreign), strict=True):
+            if expected not in (403, 404):
+                continue
+            url = reverse(url_name, kwargs=kwargs or None)
+            status = client.post(url, {"text": "x", "extra_per_category": "1"}).status_code
+            # A page with nothing to post may answer 405 before it looks the object up: refused all the same.
+            assert status in (expected, 405), (role, url, status)
+
+
+def test_the_walk_finds_new_urls_nested_and_unnamed_ones_but_not_the_admin():
+    from django.contrib import admin
+    from django.urls import include, path
+
+    def view(request):
+        raise AssertionError("never called")
+
+    patterns = [
+        path("exports/", include(([path("audits.csv", view, name="audits")], "exports"))),
+        path("national/", view, name="national"),
+        path("untitled/", view),
+        path("admin/", admin.site.urls),
+    ]
+
+    assert application_url_names(patterns) == ["exports:audits", "national", "(unnamed: untitled/)"]
