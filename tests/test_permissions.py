@@ -3,7 +3,7 @@ pages and static files) has a row below, with the status each role gets for thei
 another force's (or another auditor's). A URL without a row fails `test_every_url_has_a_row`.
 
 To add a URL: add a row to MATRIX. `none(...)` is a page without an object in its address; `audit(...)`,
-`review(...)` and `force(...)` take (own, foreign) statuses per role, the objects being built by
+`review(...)`, `force_row(...)` and `force_audit(...)` take (own, foreign) statuses per role, the objects being built by
 `objects()` below. Statuses are for GET; 302 for anonymous users means the sign-in page.
 """
 
@@ -27,7 +27,7 @@ EXCLUDED_NAMESPACES = {"admin"}
 
 @dataclass
 class Row:
-    kind: str | None  # which object the URL names: None, "audit", "review" or "force"
+    kind: str | None  # which object the URL names: None, "audit", "review", "force" or "force_audit"
     expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # role: (own, foreign)
 
 
@@ -45,6 +45,10 @@ def review(**statuses: tuple[int, int] | int) -> Row:
 
 def force_row(**statuses: tuple[int, int] | int) -> Row:
     return Row("force", {role: _pair(status) for role, status in statuses.items()})
+
+
+def force_audit(**statuses: tuple[int, int] | int) -> Row:
+    return Row("force_audit", {role: _pair(status) for role, status in statuses.items()})
 
 
 def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
@@ -72,6 +76,18 @@ MATRIX: dict[str, Row] = {
     "review_return": review(**SUPERVISORS_ONLY),
     # Approving is a button (POST): a GET is refused as the wrong method, once access is granted.
     "review_approve": review(**{**SUPERVISORS_ONLY, "supervisor": 405}),
+    # Results: everyone with an audit role reads every force; a force viewer only their own.
+    "force_results": force_row(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=(200, 404)),
+    # The foreign audit is still in progress: it has no published results to show anyone.
+    "force_audit_results": force_audit(
+        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_viewer=(200, 404)
+    ),
+    "force_audit_report": force_audit(
+        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_viewer=(200, 404)
+    ),
+    # A force viewer is sent on to their own force's results.
+    "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=302),
+    "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_viewer=403),
 }
 
 
@@ -143,6 +159,10 @@ def objects(people, northamptonshire, kent):
         "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
         "review": ({"pk": own_review.pk}, {"pk": foreign_review.pk}),
         "force": ({"code": northamptonshire.code}, {"code": kent.code}),
+        "force_audit": (
+            {"code": northamptonshire.code, "audit_id": own_audit.pk},
+            {"code": kent.code, "audit_id": foreign_audit.pk},
+        ),
     }
 
 
@@ -170,7 +190,10 @@ def test_each_role_gets_the_expected_status(client, people, objects, url_name):
 def test_an_unknown_id_is_not_found_for_those_allowed_in(client, people, url_name):
     row = MATRIX[url_name]
     allowed = [role for role, (own, _) in row.expected.items() if own in (200, 405)]
-    kwargs = {"code": "atlantis"} if row.kind == "force" else {"pk": 999_999}
+    kwargs = {
+        "force": {"code": "atlantis"},
+        "force_audit": {"code": "northamptonshire", "audit_id": 999_999},
+    }.get(row.kind, {"pk": 999_999})
     for role in allowed:
         client.force_login(people[role])
         # A page that takes only POST answers a GET with 405 before looking the object up: POST to it.

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from accounts.roles import Role
 from reviews.models import (
+    Audit,
     AuditCategory,
     AuditStatus,
     IncorrectReason,
@@ -58,6 +59,22 @@ def reviews(
     verdicts = [Verdict.NO] * incorrect + [Verdict.YES] * correct + [Verdict.CANNOT_TELL] * cannot_tell
     victims = [VictimInformed.NO] * not_told + [VictimInformed.NO_RECORD] * no_record + [VictimInformed.YES] * told
     assert len(victims) <= len(verdicts), "more victims than reviews"
+    # A signed-off audit refuses new reviews, so the builder writes them as if before the sign-off.
+    signed_off = audit.status == AuditStatus.SIGNED_OFF
+    if signed_off:
+        Audit.objects.filter(pk=audit.pk).update(status=AuditStatus.IN_PROGRESS, signed_off_by=None, signed_off_at=None)
+    try:
+        return _reviews(
+            audit, category, verdicts, victims, status=status, kind=kind, criterion=criterion, reason=reason
+        )
+    finally:
+        if signed_off:
+            Audit.objects.filter(pk=audit.pk).update(
+                status=AuditStatus.SIGNED_OFF, signed_off_by=audit.signed_off_by, signed_off_at=audit.signed_off_at
+            )
+
+
+def _reviews(audit, category, verdicts, victims, *, status, kind, criterion, reason):
     made = []
     by = auditor()
     for number, verdict in enumerate(verdicts):
