@@ -153,7 +153,7 @@ class _Staging:
                     f"COPY {self.names['staging']} ({columns}) FROM STDIN"
                     " WITH (FORMAT csv, FORCE_NOT_NULL (offence_code, rationale))",
                     stream,
-                    size=COPY_READ_SIZE,
+                    COPY_READ_SIZE,
                 )
                 if stream.error is not None:
                     raise stream.error

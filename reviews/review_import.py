@@ -225,10 +225,10 @@ def create_missing_audits(plan: ReviewPlan, *, by: User | None) -> dict[tuple[in
     return audits
 
 
-def review_from_plan(item: PlannedReview, audit: Audit, *, now) -> Review:
+def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review | None = None) -> Review:
     """The planned row as a review: a new one, or the existing one with the file's answers. A changed answer
     makes the review "submitted" again, so an approved review that changes goes back for approval."""
-    review = item.review or Review(audit=audit, decision=item.decision, kind=ReviewKind.PRIMARY)
+    review = review or item.review or Review(audit=audit, decision=item.decision, kind=ReviewKind.PRIMARY)
     if not item.changed:
         return review
     for name in ANSWERS:
