@@ -67,6 +67,10 @@ def spreadsheet_format(spec: FileSpec):
     management commands do: same size limit, same column checks, same notices."""
 
     class SpreadsheetFile(base_formats.Format):
+        def __init__(self, encoding=None):
+            # The encoding is found from the file itself (UTF-8 or Windows-1252), whatever the admin passes.
+            super().__init__()
+
         def get_title(self):
             return "CSV or XLSX"
 
