@@ -103,20 +103,24 @@ class AuditScopedFilter(django_filters.FilterSet):
         fields = []
 
 
+# The decision's fields behind each column of the decisions format, in its order.
+DECISION_FIELDS = (
+    "force__code",
+    "crime_record__reference",
+    "crime_record__offence_category",
+    "crime_record__offence_code",
+    "recorded_on",
+    "decided_on",
+    "outcome",
+    "criterion",
+    "authoriser_role",
+    "receiving_force__code",
+    "rationale",
+)
+
+
 def decision_rows(queryset: QuerySet) -> Iterator[tuple]:
-    return queryset.values_list(
-        "force__code",
-        "crime_record__reference",
-        "crime_record__offence_category",
-        "crime_record__offence_code",
-        "recorded_on",
-        "decided_on",
-        "outcome",
-        "criterion",
-        "authoriser_role",
-        "receiving_force__code",
-        "rationale",
-    ).iterator(chunk_size=CHUNK_ROWS)
+    return queryset.values_list(*DECISION_FIELDS).iterator(chunk_size=CHUNK_ROWS)
 
 
 def review_rows(queryset: QuerySet) -> Iterator[tuple]:

@@ -33,20 +33,8 @@ SQLITE_BATCH_ROWS = 1_000
 COPY_ROWS_PER_READ = 500
 COPY_READ_SIZE = 64 * 1024
 STAGING = "decision_import_staging"
-STAGING_COLUMNS = (
-    "row_number",
-    "force_id",
-    "reference",
-    "offence_category",
-    "offence_code",
-    "recorded_on",
-    "decided_on",
-    "outcome",
-    "criterion",
-    "authoriser_role",
-    "receiving_force_id",
-    "rationale",
-)
+# The staging table holds a checked row as it is: one column per field of `DecisionValues`.
+STAGING_COLUMNS = DecisionValues._fields
 
 
 def _names() -> dict[str, str]:

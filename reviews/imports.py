@@ -466,6 +466,14 @@ class _Row:
             self.error(column, f'no force called "{value}"')
         return found
 
+    def answer_when(self, column: str, answer: str, value: str, needed: bool | None, choices, condition: str) -> None:
+        """An answer that `condition` calls for: required when `needed`, refused when not (None: the answer it
+        hangs on is itself missing or wrong, and has its own error)."""
+        if needed and not answer and not value:
+            self.error(column, f"is blank: {condition}, so it must be one of {_one_of(choices)}")
+        elif needed is False and answer:
+            self.error(column, f'"{value}" given, but it is only for when {condition}')
+
     def yes_no(self, column: str, value: str) -> bool | None:
         if not value:
             self.error(column, "is blank: answer yes or no")
@@ -483,7 +491,7 @@ class DecisionValues(NamedTuple):
     """One checked row of a decisions file, ready for the database. Dates are ISO strings ("2026-01-31"),
     which sort as the dates do and load into a staging table as they are."""
 
-    row: int
+    row_number: int
     force_id: int
     reference: str
     offence_category: str
@@ -655,28 +663,28 @@ class ReviewRowParser:
         )
         informed = row.choice("victim_informed", informed, VICTIM_INFORMED_ALIASES, VictimInformed, required=False)
         row.required("auditor", auditor)
-        if correct == Verdict.NO and not reason and not cells[4]:
-            row.error(
-                "incorrect_reason", f"is blank: a decision judged incorrect needs one of {_one_of(IncorrectReason)}"
-            )
-        if correct == Verdict.NO and not notes:
-            row.error("notes", "is blank: explain why the decision was incorrect")
-        if correct and correct != Verdict.NO and reason:
-            row.error("incorrect_reason", f'"{cells[4]}" given, but only an incorrect decision has a reason')
-        if should_be_informed is True and not informed and not cells[7]:
-            row.error(
-                "victim_informed",
-                f"is blank: the victim should have been informed, so one of {_one_of(VictimInformed)}",
-            )
-        if should_be_informed is False and informed:
-            row.error("victim_informed", f'"{cells[7]}" given, but the victim did not need to be informed')
-        if should_be_informed is False and not no_need and not cells[6]:
-            row.error(
-                "no_need_to_inform_reason",
-                f"is blank: the victim did not need to be informed, so one of {_one_of(NoNeedToInformReason)}",
-            )
-        if should_be_informed is True and no_need:
-            row.error("no_need_to_inform_reason", f'"{cells[6]}" given, but the victim should have been informed')
+        judged = None if not correct else correct == Verdict.NO
+        row.answer_when(
+            "incorrect_reason", reason, cells[4], judged, IncorrectReason, "the decision was judged incorrect"
+        )
+        if judged and not notes:
+            row.error("notes", "is blank: explain why the decision was judged incorrect")
+        row.answer_when(
+            "victim_informed",
+            informed,
+            cells[7],
+            should_be_informed,
+            VictimInformed,
+            "the victim should have been informed",
+        )
+        row.answer_when(
+            "no_need_to_inform_reason",
+            no_need,
+            cells[6],
+            None if should_be_informed is None else not should_be_informed,
+            NoNeedToInformReason,
+            "the victim did not need to be informed",
+        )
         if row.errors:
             return None, row.errors
         return (

@@ -89,29 +89,14 @@ def test_export_then_reimport_gives_identical_records(client, auditor, decisions
     assert "0 new, 0 updated, 3 unchanged" in out
     assert snapshot() == before
 
-    stored = sorted(CancellationDecision.objects.values_list(*EXPORTED_FIELDS))
+    stored = sorted(CancellationDecision.objects.values_list(*exports.DECISION_FIELDS))
     CancellationDecision.objects.all().delete()
     CrimeRecord.objects.all().delete()
     out, err, ok = run_import("import_decisions", write(tmp_path, content, f"decisions.{file_format}"))
 
     assert ok, err
     assert "3 new" in out
-    assert sorted(CancellationDecision.objects.values_list(*EXPORTED_FIELDS)) == stored
-
-
-EXPORTED_FIELDS = [
-    "force__code",
-    "crime_record__reference",
-    "crime_record__offence_category",
-    "crime_record__offence_code",
-    "recorded_on",
-    "decided_on",
-    "outcome",
-    "criterion",
-    "authoriser_role",
-    "receiving_force__code",
-    "rationale",
-]
+    assert sorted(CancellationDecision.objects.values_list(*exports.DECISION_FIELDS)) == stored
 
 
 def test_reviews_export_then_reimport_reports_everything_unchanged(client, supervisor, tmp_path):

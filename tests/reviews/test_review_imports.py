@@ -120,17 +120,17 @@ REVIEW_ERRORS = [
     (review_row(victim_should_be_informed="perhaps"), 'row 2, victim_should_be_informed: "perhaps" is not yes or no'),
     (
         review_row(decision_correct="no", notes="Wrong."),
-        "row 2, incorrect_reason: is blank: a decision judged incorrect needs one of",
+        "row 2, incorrect_reason: is blank: the decision was judged incorrect, so it must be one of",
     ),
     (review_row(decision_correct="no", incorrect_reason="wrong_criterion"), "row 2, notes: is blank: explain why"),
     (
         review_row(incorrect_reason="wrong_criterion"),
-        'row 2, incorrect_reason: "wrong_criterion" given, but only an incorrect decision has a reason',
+        'row 2, incorrect_reason: "wrong_criterion" given, but it is only for when the decision was judged incorrect',
     ),
     (review_row(victim_informed=""), "row 2, victim_informed: is blank: the victim should have been informed"),
     (
         review_row(victim_should_be_informed="no"),
-        'row 2, victim_informed: "yes" given, but the victim did not need to be informed',
+        'row 2, victim_informed: "yes" given, but it is only for when the victim should have been informed',
     ),
     (review_row(auditor=""), "row 2, auditor: is blank: a value is needed"),
 ]
