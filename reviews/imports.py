@@ -527,6 +527,11 @@ class DecisionRowParser:
         self._force = self.forces.get_lowercase
 
     def parse(self, number: int, cells: list[str]) -> tuple[DecisionValues | None, list[RowError]]:
+        """The row's values ready for the database, or None and every rule the row breaks."""
+        values = self._canonical(number, cells)
+        return (values, []) if values is not None else self._parse_fully(number, cells)
+
+    def _canonical(self, number: int, cells: list[str]) -> DecisionValues | None:
         (force, reference, category, code, recorded, decided, outcome, criterion, role, receiving, rationale) = cells
         # The common case, a row already in the canonical form, is checked with plain look-ups; anything else
         # (a label, a UK date, a broken rule) takes the full path below, which says what is wrong.
@@ -555,25 +560,21 @@ class DecisionRowParser:
             and (outcome == Outcome.TRANSFERRED) == bool(receiving)
             and (not receiving or (receiving_force is not None and receiving_force[0] != found_force[0]))
         ):
-            receiving_id = receiving_force[0] if receiving_force else None
-            return (
-                DecisionValues(
-                    number,
-                    found_force[0],
-                    reference,
-                    category,
-                    code,
-                    recorded_on,
-                    decided_on,
-                    outcome,
-                    criterion,
-                    role,
-                    receiving_id,
-                    rationale,
-                ),
-                [],
+            return DecisionValues(
+                number,
+                found_force[0],
+                reference,
+                category,
+                code,
+                recorded_on,
+                decided_on,
+                outcome,
+                criterion,
+                role,
+                receiving_force[0] if receiving_force else None,
+                rationale,
             )
-        return self._parse_fully(number, cells)
+        return None
 
     def _parse_fully(self, number: int, cells: list[str]) -> tuple[DecisionValues | None, list[RowError]]:
         (force, reference, category, code, recorded, decided, outcome, criterion, role, receiving, rationale) = cells
@@ -605,23 +606,21 @@ class DecisionRowParser:
             row.error("decided_on", f'"{decided}" is before the crime was recorded ({recorded})')
         if row.errors:
             return None, row.errors
-        return (
-            DecisionValues(
-                number,
-                found_force[0],
-                reference,
-                category,
-                code,
-                recorded_on.isoformat(),
-                decided_on.isoformat(),
-                outcome,
-                criterion,
-                role,
-                receiving_force[0] if receiving_force else None,
-                rationale,
-            ),
-            [],
-        )
+        # Every value is valid in some accepted form (a label, a UK date): in canonical form it passes the plain path.
+        canonical = [
+            found_force[1],
+            reference,
+            category,
+            code,
+            recorded_on.isoformat(),
+            decided_on.isoformat(),
+            outcome,
+            criterion,
+            role,
+            receiving_force[1] if receiving_force else "",
+            rationale,
+        ]
+        return self._canonical(number, canonical), []
 
 
 # --- Reviews --------------------------------------------------------------------------------------------------
