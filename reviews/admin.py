@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
-from import_export.admin import ImportExportMixin
+from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
 
 from reviews.imports import DECISION_FILE, REVIEW_FILE, ImportFileError
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
-from reviews.resources import DecisionResource, ReviewResource, spreadsheet_format
+from reviews.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 
 
 class LockedAuditMixin:
@@ -93,7 +93,12 @@ class AuditCategoryInline(admin.TabularInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(LockedAuditMixin, admin.ModelAdmin):
+class AuditAdmin(ExportMixin, LockedAuditMixin, admin.ModelAdmin):
+    resource_classes = [AuditResultResource]
+
+    def get_export_formats(self):
+        return [base_formats.CSV, base_formats.XLSX]
+
     list_display = ["name", "force", "period_start", "period_end", "status", "recording_grade"]
     list_filter = ["status", "recording_grade", "force__region", "force"]
     list_select_related = ["force"]

@@ -157,25 +157,33 @@ RESULT_COLUMNS = (
 )
 
 
+def result_counts(prefix: str = "") -> dict[str, Count]:
+    """The counts of an audit's results, as aggregates over finished primary reviews reached through `prefix`
+    ("" from reviews, "reviews__" from audits), in the order of the results columns."""
+    finished = Q(**{f"{prefix}kind": ReviewKind.PRIMARY, f"{prefix}status__in": ReviewStatus.finished()})
+    should = finished & Q(**{f"{prefix}victim_should_be_informed": True})
+    not_informed = [VictimInformed.NO, VictimInformed.NO_RECORD]
+
+    def count(condition: Q) -> Count:
+        return Count(f"{prefix}pk", filter=condition)
+
+    return {
+        "decisions_reviewed": count(finished),
+        "correct": count(finished & Q(**{f"{prefix}decision_correct": Verdict.YES})),
+        "incorrect": count(finished & Q(**{f"{prefix}decision_correct": Verdict.NO})),
+        "cannot_tell": count(finished & Q(**{f"{prefix}decision_correct": Verdict.CANNOT_TELL})),
+        "victims_who_should_have_been_informed": count(should),
+        "victims_informed": count(should & Q(**{f"{prefix}victim_informed": VictimInformed.YES})),
+        "victims_not_informed": count(should & Q(**{f"{prefix}victim_informed__in": not_informed})),
+    }
+
+
 def result_rows(queryset: QuerySet) -> Iterator[tuple]:
     """Finished primary reviews counted per audit and offence category, in SQL."""
     return (
         queryset.filter(kind=ReviewKind.PRIMARY, status__in=ReviewStatus.finished())
         .values_list("audit__force__code", "audit__name", "audit__status", "decision__crime_record__offence_category")
-        .annotate(
-            reviewed=Count("pk"),
-            correct=Count("pk", filter=Q(decision_correct=Verdict.YES)),
-            incorrect=Count("pk", filter=Q(decision_correct=Verdict.NO)),
-            cannot_tell=Count("pk", filter=Q(decision_correct=Verdict.CANNOT_TELL)),
-            should_be_informed=Count("pk", filter=Q(victim_should_be_informed=True)),
-            informed=Count("pk", filter=Q(victim_should_be_informed=True, victim_informed=VictimInformed.YES)),
-            not_informed=Count(
-                "pk",
-                filter=Q(
-                    victim_should_be_informed=True, victim_informed__in=[VictimInformed.NO, VictimInformed.NO_RECORD]
-                ),
-            ),
-        )
+        .annotate(**result_counts())
         .order_by("audit__force__code", "audit__name", "decision__crime_record__offence_category")
         .iterator(chunk_size=CHUNK_ROWS)
     )

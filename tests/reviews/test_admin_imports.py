@@ -181,3 +181,35 @@ def test_the_admin_exports_in_the_exchange_formats_with_formulas_escaped(client,
     assert response.status_code == 200
     assert list(rows[0])[0] == "force"
     assert rows[0][column] in ("'=cmd|' /C calc'!A0", "'@SUM(A1)")
+
+
+def test_the_admin_exports_audit_results(client, data_steward):
+    audit = AuditFactory(name="Results in the admin")
+    finished = {"status": ReviewStatus.APPROVED, "victim_should_be_informed": True}
+    ReviewFactory(audit=audit, decision_correct="yes", victim_informed="yes", **finished)
+    ReviewFactory(
+        audit=audit, decision_correct="no", incorrect_reason="other", notes="x", victim_informed="no", **finished
+    )
+    ReviewFactory(audit=audit)
+    client.force_login(data_steward)
+    url = reverse("admin:reviews_audit_export")
+    form = client.get(url).context["form"]
+    fields = {name: "on" for name, field in form.fields.items() if field.initial is True}
+
+    response = client.post(url, {"format": "0", "resource": "0", **fields})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        {
+            "force": "northamptonshire",
+            "audit": "Results in the admin",
+            "audit_status": "planning",
+            "decisions_reviewed": "2",
+            "correct": "1",
+            "incorrect": "1",
+            "cannot_tell": "0",
+            "victims_who_should_have_been_informed": "2",
+            "victims_informed": "1",
+            "victims_not_informed": "1",
+        }
+    ]
