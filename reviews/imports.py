@@ -239,8 +239,13 @@ def _read_csv(file: IO[bytes]):
     notices = []
     if encoding == "cp1252":
         notices.append("The file is not UTF-8: it was read as Windows-1252 (the encoding Excel uses on Windows).")
+    first_line = sample.split(b"\n", 1)[0]
+    # Excel writes semicolon-separated "CSV" where the decimal separator is a comma; a header says which it is.
+    delimiter = max((b",", b";", b"\t"), key=first_line.count).decode()
+    if delimiter != ",":
+        notices.append(f"The columns are separated by {'semicolons' if delimiter == ';' else 'tabs'}; read as such.")
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         headings = next(reader, None)
     except csv.Error as error:

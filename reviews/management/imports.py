@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from reviews.imports import ImportFileError, ImportRefused, ImportReport
 
@@ -28,6 +29,9 @@ class ImportCommand(BaseCommand):
                 report = self.run_import(handle, dry_run=dry_run, options=options)
         except ImportFileError as error:
             raise CommandError(f"{path.name}: {error}") from error
+        except DatabaseError as error:
+            # Only a change made by someone else during the import gets here: every rule was checked first.
+            raise CommandError(f"The database refused the import, and nothing was saved: {error}") from error
         except ImportRefused as refused:
             self._notices(refused.report)
             for line in refused.report.error_lines():

@@ -287,6 +287,17 @@ def test_a_windows_1252_file_is_read_and_said_so(tmp_path):
     assert CancellationDecision.objects.get().rationale == "Victim's café receipt (£12) shows the item was paid for."
 
 
+def test_a_semicolon_separated_file_is_read_and_said_so(tmp_path):
+    content = csv_bytes([decision_row(rationale="Seen on CCTV, no offence")]).decode()
+    semicolons = content.replace(",", ";").replace("CCTV; no", "CCTV, no")
+
+    out, err, ok = run_import("import_decisions", write(tmp_path, semicolons.encode()))
+
+    assert ok, err
+    assert "The columns are separated by semicolons" in out
+    assert CancellationDecision.objects.get().rationale == "Seen on CCTV, no offence"
+
+
 def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path):
     out, err, ok = import_rows(tmp_path, [decision_row(rationale="Café")], encoding="utf-8-sig")
 
