@@ -41,7 +41,7 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read: empty, too large, not CSV or XLSX, or missing columns."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class RowError:
     """One broken rule in one row. `column` is None for a rule between columns (criterion and outcome)."""
 
@@ -51,6 +51,10 @@ class RowError:
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.column}: {self.message}" if self.column else f"row {self.row}: {self.message}"
+
+
+def by_row(error: RowError) -> int:
+    return error.row
 
 
 @dataclass
@@ -76,7 +80,8 @@ class ImportReport:
     def merge_errors(self, errors: list[RowError], total: int) -> None:
         """Add errors found set-wise (already capped, `total` in all), keeping the listed ones in row order."""
         self.error_count += total
-        self.errors = sorted(self.errors + errors)[:ERROR_CAP]
+        # Sorted by row only: a row's own errors keep the order of its columns.
+        self.errors = sorted(self.errors + errors, key=by_row)[:ERROR_CAP]
 
     @property
     def ok(self) -> bool:

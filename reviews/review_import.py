@@ -22,6 +22,7 @@ from reviews.imports import (
     ReviewRowParser,
     ReviewValues,
     RowError,
+    by_row,
     open_table,
 )
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
@@ -170,7 +171,7 @@ def plan_reviews(rows: Iterable[tuple[int, list[str]]], *, report: ImportReport)
         if audit is None:
             plan.audits_to_create.setdefault(audit_key, []).append(decision)
 
-    all_errors = sorted(error for errors in plan.errors_by_row.values() for error in errors)
+    all_errors = sorted((error for errors in plan.errors_by_row.values() for error in errors), key=by_row)
     report.add_errors(all_errors)
     if report.ok:
         report.new = sum(1 for item in plan.planned.values() if item.review is None)

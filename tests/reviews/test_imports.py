@@ -183,6 +183,21 @@ def test_every_row_error_is_reported_not_just_the_first(tmp_path, stored):
     assert snapshot() == stored
 
 
+def test_a_row_breaking_several_rules_gets_each_message_in_column_order(tmp_path, stored):
+    row = decision_row(outcome="transferred", criterion="C2", decided_on="2026-01-01", force="Nowhere")
+
+    out, err, ok = import_rows(tmp_path, [row])
+
+    assert not ok
+    lines = [line for line in err.splitlines() if line.startswith("row 2")]
+    assert lines == [
+        'row 2, force: no force called "Nowhere"',
+        'row 2: outcome "transferred" needs criterion C1',
+        'row 2, decided_on: "2026-01-01" is before the crime was recorded (2026-01-10)',
+    ]
+    assert snapshot() == stored
+
+
 def test_errors_past_the_cap_are_counted(tmp_path, stored):
     rows = [decision_row(crime_reference=f"NH/{number}", criterion="C9") for number in range(ERROR_CAP + 30)]
 
