@@ -19,8 +19,10 @@ from django.db import IntegrityError, connection, transaction
 from reviews.imports import (
     DECISION_FILE,
     ERROR_CAP,
+    NO_RECORDS,
     DecisionRowParser,
     DecisionValues,
+    ImportFileError,
     ImportRefused,
     ImportReport,
     RowError,
@@ -86,6 +88,8 @@ def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | 
         with transaction.atomic():
             stage = _Staging()
             stage.load(checked_rows())
+            if report.rows == 0:
+                raise ImportFileError(NO_RECORDS)
             if not stage.index_unique():
                 report.merge_errors(*stage.repeated_rows())
             report.merge_errors(*stage.signed_off_changes())
@@ -98,7 +102,7 @@ def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | 
             stage.drop()
             if dry_run:
                 transaction.set_rollback(True)
-    except ImportRefused:
+    except Exception:
         _drop_staging_outside_transaction()
         raise
     return report

@@ -37,6 +37,9 @@ ERROR_CAP = 100
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+NO_RECORDS = "The file has a header row but no records under it."
+
+
 class ImportFileError(ValueError):
     """The file as a whole cannot be read: empty, too large, not CSV or XLSX, or missing columns."""
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 from accounts.models import User
 from forces.models import Force
 from reviews.imports import (
+    NO_RECORDS,
     REVIEW_FILE,
+    ImportFileError,
     ImportRefused,
     ImportReport,
     ReviewRowParser,
@@ -72,6 +74,8 @@ def reviews_import(*, file: IO[bytes], dry_run: bool = False, by: User | None = 
     table = open_table(file, spec=REVIEW_FILE)
     report = ImportReport(format_name="reviews", dry_run=dry_run, notices=table.notices)
     plan = plan_reviews(table.rows, report=report)
+    if report.rows == 0:
+        raise ImportFileError(NO_RECORDS)
     if not report.ok:
         raise ImportRefused(report)
     if not dry_run:

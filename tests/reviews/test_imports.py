@@ -267,6 +267,14 @@ def test_a_file_with_only_blank_lines_is_refused(tmp_path, stored):
     assert snapshot() == stored
 
 
+def test_a_file_with_a_header_and_no_records_is_refused(tmp_path, stored):
+    out, err, ok = run_import("import_decisions", write(tmp_path, csv_bytes([])))
+
+    assert not ok
+    assert "The file has a header row but no records under it." in err
+    assert snapshot() == stored
+
+
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(tmp_path, stored):
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
 

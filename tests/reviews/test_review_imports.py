@@ -183,3 +183,10 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
 
     assert counts[0] == counts[1]
     assert Review.objects.count() == 33
+
+
+def test_a_reviews_file_without_records_is_refused(tmp_path):
+    out, err, ok = import_rows(tmp_path, [])
+
+    assert not ok
+    assert "The file has a header row but no records under it." in err
