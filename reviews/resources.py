@@ -18,9 +18,11 @@ from forces.models import Force
 from reviews.exports import RESULT_COLUMNS, escape_formula, result_counts
 from reviews.imports import (
     DECISION_FILE,
+    NO_RECORDS,
     REVIEW_FILE,
     DecisionRowParser,
     FileSpec,
+    ImportFileError,
     ImportReport,
     RowError,
     open_table,
@@ -81,6 +83,8 @@ def spreadsheet_format(spec: FileSpec):
             for number, cells in table.rows:
                 row_numbers.append(number)
                 dataset.append(cells)
+            if not row_numbers:
+                raise ImportFileError(NO_RECORDS)
             # Read back by the resource, which reports rows by the spreadsheet's numbering and shows the notices.
             dataset.row_numbers = row_numbers
             dataset.notices = table.notices

@@ -94,6 +94,7 @@ def test_row_errors_read_as_they_do_on_the_command_line(client, data_steward, tm
         (b"", "empty.csv", "The submitted file is empty."),
         (b"force,crime_reference\r\nkent,1\r\n", "short.csv", "The file is missing required columns"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "The file is neither a CSV file nor an XLSX workbook."),
+        (csv_bytes([]), "header.csv", "The file has a header row but no records under it."),
     ],
 )
 def test_a_bad_file_is_a_message_on_the_form(client, data_steward, content, name, message):
