@@ -6,11 +6,19 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
-from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewStatus
+from reviews.models import Audit, CancellationDecision, Review, ReviewStatus
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory
-from tests.reviews.importing import REVIEW_COLUMNS, csv_bytes, decision_row, review_row, run_import, snapshot, write
+from tests.reviews.importing import (
+    REVIEW_COLUMNS,
+    csv_bytes,
+    decision_row,
+    review_row,
+    run_import,
+    sign_off,
+    snapshot,
+    write,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,8 +155,7 @@ def test_a_steward_imports_a_completed_audit(client, data_steward, auditor):
 def test_the_admin_refuses_reviews_for_a_signed_off_audit(client, data_steward, auditor, supervisor):
     audit = AuditFactory(name="Imported audit 2026")
     ReviewFactory(audit=audit, decision__crime_record__reference="NH/26/000001", status=ReviewStatus.TO_DO)
-    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, supervisor, timezone.now()
-    audit.save()
+    sign_off(audit, supervisor)
     before = snapshot()
     client.force_login(data_steward)
 

@@ -8,14 +8,13 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from reviews import exports
 from reviews.imports import DECISION_FILE, REVIEW_FILE
 from reviews.models import AuditStatus, CancellationDecision, CrimeRecord, Review, ReviewStatus, Verdict
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force
-from tests.reviews.importing import run_import, snapshot, write
+from tests.reviews.importing import run_import, sign_off, snapshot, write
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +32,6 @@ def xlsx_rows(response) -> list[dict]:
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).worksheets[0]
     header, *rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(header, row, strict=True)) for row in rows]
-
-
-def sign_off(audit, by):
-    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, by, timezone.now()
-    audit.save()
-    return audit
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from reviews.imports import ERROR_CAP
-from reviews.models import AuditStatus, CancellationDecision, CrimeRecord, Criterion, Outcome
+from reviews.models import CancellationDecision, CrimeRecord, Criterion, Outcome
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force
-from tests.reviews.importing import csv_bytes, decision_row, run_import, snapshot, write, xlsx_bytes
+from tests.reviews.importing import csv_bytes, decision_row, run_import, sign_off, snapshot, write, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -360,8 +359,7 @@ def test_a_missing_file_is_a_message(tmp_path):
 def test_a_decision_judged_in_a_signed_off_audit_cannot_change(tmp_path, supervisor):
     audit = AuditFactory(name="Signed off 2026")
     review = ReviewFactory(audit=audit, decision__crime_record__reference="NH/26/000001")
-    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, supervisor, timezone.now()
-    audit.save()
+    sign_off(audit, supervisor)
     stored = snapshot()
     same = decision_row(rationale=review.decision.rationale)
 

@@ -5,12 +5,11 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from accounts.roles import Role
 from reviews.models import Audit, AuditStatus, Review, ReviewStatus, VictimInformed
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory
-from tests.reviews.importing import REVIEW_COLUMNS, csv_bytes, review_row, run_import, snapshot, write
+from tests.reviews.importing import REVIEW_COLUMNS, csv_bytes, review_row, run_import, sign_off, snapshot, write
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +97,7 @@ def test_reviews_go_into_an_existing_audit_and_a_reimport_changes_nothing(tmp_pa
 def test_a_signed_off_audit_refuses_the_import(tmp_path, decisions, supervisor):
     audit = AuditFactory(name="Imported audit 2026")
     ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
-    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, supervisor, timezone.now()
-    audit.save()
+    sign_off(audit, supervisor)
     before = snapshot()
 
     out, err, ok = import_rows(tmp_path, [review_row()])
