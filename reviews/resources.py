@@ -265,6 +265,7 @@ class DecisionResource(ExchangeResource):
             records = [decision.crime_record for decision in self.create_instances if decision.crime_record.pk is None]
             CrimeRecord.objects.bulk_create(records, batch_size=batch_size)
             for decision in self.create_instances:
+                # Assigning the now-saved record again gives the decision its record's new id.
                 decision.crime_record = decision.crime_record
                 decision._copy_from_crime_record()
         super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)

@@ -188,3 +188,12 @@ def test_a_reviews_file_without_records_is_refused(tmp_path):
 
     assert not ok
     assert "The file has a header row but no records under it." in err
+
+
+def test_a_dry_run_reports_the_counts_and_creates_nothing(tmp_path, decisions):
+    out, err, ok = import_rows(tmp_path, [review_row()], "--dry-run")
+
+    assert ok, err
+    assert "Dry run, nothing saved: 1 reviews read; 1 new, 0 updated, 0 unchanged." in out
+    assert not Audit.objects.exists()
+    assert not Review.objects.exists()
