@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import IO, NamedTuple
 
 from django.conf import settings
@@ -323,15 +324,26 @@ def _columns(spec: FileSpec, headings, records, notices: list[str]) -> Table:
 
 
 def _rows(records, positions: list[int | None]) -> Iterator[tuple[int, list[str]]]:
+    """Each record's cells in the format's column order, stripped; a column the file lacks reads as blank."""
+    if None in positions or len(positions) < 2:
+        pick = None
+    else:
+        # Every column present: one C-level pick per record (a large file's rows pass through here).
+        pick, width = itemgetter(*positions), max(positions) + 1
     for number, record in enumerate(records, start=2):
-        width = len(record)
-        cells = [
-            (record[position] or "").strip() if position is not None and position < width else ""
-            for position in positions
-        ]
+        if pick is not None and len(record) >= width:
+            cells = [*map(str.strip, pick(record))]
+        else:
+            cells = [
+                record[position].strip() if position is not None and position < len(record) else ""
+                for position in positions
+            ]
         if not any(cells):
             continue  # blank lines at the end of a spreadsheet are not records
-        yield number, [cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell for cell in cells]
+        joined = "\x1f".join(cells)
+        if joined[:1] == "'" or "\x1f'" in joined:
+            cells = [cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell for cell in cells]
+        yield number, cells
 
 
 # --- Values shared by the parsers -----------------------------------------------------------------------------
@@ -341,6 +353,7 @@ def _aliases(choices, *extra: dict[str, str]) -> dict[str, str]:
     """Lower-cased codes and labels (and the label after "C2: ") mapped to each choice's stored value."""
     table = {}
     for value, label in choices.choices:
+        table[value] = value
         table[value.lower()] = value
         table[label.lower()] = value
         table[value.lower().replace("_", " ")] = value
@@ -548,14 +561,14 @@ class DecisionRowParser:
         (force, reference, category, code, recorded, decided, outcome, criterion, role, receiving, rationale) = cells
         # The common case, a row already in the canonical form, is checked with plain look-ups; anything else
         # (a label, a UK date, a broken rule) takes the full path below, which says what is wrong.
-        found_force = self._force(force.lower())
-        category = CATEGORY_ALIASES.get(category.lower())
-        outcome = OUTCOME_ALIASES.get(outcome.lower())
-        criterion = CRITERION_ALIASES.get(criterion.lower())
-        role = AUTHORISER_ALIASES.get(role.lower())
+        found_force = self._force(force) or self._force(force.lower())
+        category = CATEGORY_ALIASES.get(category) or CATEGORY_ALIASES.get(category.lower())
+        outcome = OUTCOME_ALIASES.get(outcome) or OUTCOME_ALIASES.get(outcome.lower())
+        criterion = CRITERION_ALIASES.get(criterion) or CRITERION_ALIASES.get(criterion.lower())
+        role = AUTHORISER_ALIASES.get(role) or AUTHORISER_ALIASES.get(role.lower())
         recorded_on = _iso(recorded)
         decided_on = _iso(decided)
-        receiving_force = self._force(receiving.lower()) if receiving else None
+        receiving_force = (self._force(receiving) or self._force(receiving.lower())) if receiving else None
         code = code.upper()
         if (
             found_force
