@@ -15,7 +15,7 @@ from datetime import date, datetime
 from itertools import islice
 
 import django_filters
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
 
 from forces.models import Force
 from reviews.imports import DECISION_FILE, FORMULA_STARTS, REVIEW_FILE
@@ -119,13 +119,17 @@ DECISION_FIELDS = (
 )
 
 
-def decision_rows(queryset: QuerySet) -> Iterator[tuple]:
+def decision_rows(queryset: QuerySet, user) -> Iterator[tuple]:
     return queryset.values_list(*DECISION_FIELDS).iterator(chunk_size=CHUNK_ROWS)
 
 
-def review_rows(queryset: QuerySet) -> Iterator[tuple]:
+def review_rows(queryset: QuerySet, user) -> Iterator[tuple]:
+    """Primary reviews in the reviews format. Only the audit team and data stewards learn who reviewed what:
+    for a force viewer the auditor column is blank."""
+    auditor = F("auditor__username") if _sees_decisions(user) else Value("")
     return (
         queryset.filter(kind=ReviewKind.PRIMARY)
+        .annotate(auditor_name=auditor)
         .values_list(
             "audit__force__code",
             "audit__name",
@@ -135,7 +139,7 @@ def review_rows(queryset: QuerySet) -> Iterator[tuple]:
             "victim_should_be_informed",
             "no_need_to_inform_reason",
             "victim_informed",
-            "auditor__username",
+            "auditor_name",
             "notes",
         )
         .iterator(chunk_size=CHUNK_ROWS)
@@ -178,7 +182,7 @@ def result_counts(prefix: str = "") -> dict[str, Count]:
     }
 
 
-def result_rows(queryset: QuerySet) -> Iterator[tuple]:
+def result_rows(queryset: QuerySet, user) -> Iterator[tuple]:
     """Finished primary reviews counted per audit and offence category, in SQL."""
     return (
         queryset.filter(kind=ReviewKind.PRIMARY, status__in=ReviewStatus.finished())
@@ -198,7 +202,7 @@ class Export:
     allowed: Callable
     queryset: Callable[[object], QuerySet]
     filterset: type[django_filters.FilterSet]
-    rows: Callable[[QuerySet], Iterable[tuple]]
+    rows: Callable[[QuerySet, object], Iterable[tuple]]
 
 
 EXPORTS = {

@@ -242,8 +242,10 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
     review.updated_at = now
-    # Foreign keys were looked up for the whole file and the unique rule checked by the plan: no query per row.
-    review.full_clean(exclude=["audit", "decision", "auditor"], validate_unique=False, validate_constraints=False)
+    # Every rule of `Review.clean()` was checked by the row parser and the plan (answers that fit together, the
+    # decision in the audit's force and period, the audit not signed off), with the foreign keys and the unique
+    # rule looked up for the whole file: only the fields' own checks are left, which need no query per row.
+    review.clean_fields(exclude=["audit", "decision", "auditor"])
     return review
 
 

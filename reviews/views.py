@@ -40,7 +40,7 @@ class ExportView(LoginRequiredMixin, View):
                 raise Http404
             messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             return render(request, "reviews/export_error.html", {"error_message": messages}, status=400)
-        rows = export.rows(filterset.qs)
+        rows = export.rows(filterset.qs, request.user)
         filename = f"{export.name}-{timezone.localdate():%Y-%m-%d}.{file_format}"
         if file_format == "csv":
             response = StreamingHttpResponse(csv_chunks(export.columns, rows), content_type=CSV_CONTENT_TYPE)

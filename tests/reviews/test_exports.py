@@ -168,6 +168,7 @@ def test_a_force_viewer_exports_only_their_forces_signed_off_results(client, for
     reviews = csv_rows(download(client, "reviews"))
 
     assert {row["audit"] for row in reviews} == {"Own signed off"}
+    assert [row["auditor"] for row in reviews] == [""], "force viewers do not learn who reviewed what"
     assert download(client, "decisions").status_code == 403
     assert download(client, "reviews", query={"audit": kent.pk}).status_code == 404
     assert download(client, "results", query={"audit": kent.pk}).status_code == 404
