@@ -9,23 +9,13 @@ from pathlib import Path
 
 from forces.data import read_forces
 from reviews.demo import random_decision
+from reviews.imports import DECISION_FILE
 
 SEED = 20261127
 PERIOD_START = date(2021, 4, 1)
 PERIOD_END = date(2026, 3, 31)
-COLUMNS = [
-    "force",
-    "crime_reference",
-    "offence_category",
-    "offence_code",
-    "recorded_on",
-    "decided_on",
-    "outcome",
-    "criterion",
-    "authoriser_role",
-    "receiving_force",
-    "rationale",
-]
+# The columns of the decisions import, in its order.
+COLUMNS = list(DECISION_FILE.columns)
 
 
 def national_rows(*, rows: int, seed: int = SEED) -> Iterator[dict[str, str]]:

@@ -222,3 +222,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The largest file the decisions and reviews imports accept, in bytes (admin upload and management commands).
+IMPORT_MAX_FILE_SIZE = env.int("DJANGO_IMPORT_MAX_FILE_SIZE", default=100 * 1024 * 1024)

@@ -1,6 +1,10 @@
 from django.contrib import admin, messages
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats import base_formats
 
+from reviews.imports import DECISION_FILE, REVIEW_FILE, ImportFileError
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
+from reviews.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 
 
 class LockedAuditMixin:
@@ -24,6 +28,36 @@ class LockedAuditMixin:
         return deleted, counts, perms_needed, protected
 
 
+class ExchangeFormatAdminMixin(ImportExportMixin):
+    """Import and export buttons for an exchange format: data stewards upload a CSV or XLSX file, read the dry
+    run's counts and errors, then confirm; the whole file is one transaction."""
+
+    import_template_name = "admin/reviews/import.html"
+    file_spec = None
+
+    def get_import_formats(self):
+        return [spreadsheet_format(self.file_spec)]
+
+    def get_export_formats(self):
+        return [base_formats.CSV, base_formats.XLSX]
+
+    def has_import_permission(self, request):
+        return request.user.is_superuser or request.user.is_data_steward
+
+    def get_import_context_data(self, **kwargs):
+        return {**super().get_import_context_data(**kwargs), "exchange_format": self.file_spec.name}
+
+    def get_import_data_kwargs(self, **kwargs):
+        # A row that fails at the confirm step undoes the rows before it: nothing is half imported.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+
 class CancellationDecisionInline(admin.StackedInline):
     model = CancellationDecision
     fk_name = "crime_record"
@@ -45,7 +79,9 @@ class CrimeRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(CancellationDecision)
-class CancellationDecisionAdmin(admin.ModelAdmin):
+class CancellationDecisionAdmin(ExchangeFormatAdminMixin, admin.ModelAdmin):
+    resource_classes = [DecisionResource]
+    file_spec = DECISION_FILE
     list_display = ["crime_record", "force", "category", "criterion", "outcome", "decided_on", "authoriser_role"]
     list_filter = ["criterion", "outcome", "authoriser_role", "crime_record__offence_category", "force"]
     list_select_related = ["crime_record__force", "force"]
@@ -65,7 +101,12 @@ class AuditCategoryInline(admin.TabularInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(LockedAuditMixin, admin.ModelAdmin):
+class AuditAdmin(ExportMixin, LockedAuditMixin, admin.ModelAdmin):
+    resource_classes = [AuditResultResource]
+
+    def get_export_formats(self):
+        return [base_formats.CSV, base_formats.XLSX]
+
     list_display = ["name", "force", "period_start", "period_end", "status", "recording_grade"]
     list_filter = ["status", "recording_grade", "force__region", "force"]
     list_select_related = ["force"]
@@ -79,7 +120,9 @@ class AuditAdmin(LockedAuditMixin, admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(LockedAuditMixin, admin.ModelAdmin):
+class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
+    resource_classes = [ReviewResource]
+    file_spec = REVIEW_FILE
     list_display = ["decision", "audit", "kind", "auditor", "status", "decision_correct", "victim_informed"]
     list_filter = ["status", "kind", "decision_correct", "victim_informed", "audit__status", "audit__force"]
     list_select_related = ["decision__crime_record__force", "audit__force", "auditor"]

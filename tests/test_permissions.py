@@ -29,10 +29,16 @@ EXCLUDED_NAMESPACES = {"admin"}
 class Row:
     kind: str | None  # which object the URL names: None, "audit", "review", "force" or "force_audit"
     expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # role: (own, foreign)
+    kwargs: dict | None = None  # for a page without an object whose address still has parts
 
 
 def none(**statuses: int) -> Row:
     return Row(None, {role: (status, status) for role, status in statuses.items()})
+
+
+def fixed(kwargs: dict, **statuses: int) -> Row:
+    """A page without an object in its address, at the address `kwargs` completes."""
+    return Row(None, {role: (status, status) for role, status in statuses.items()}, kwargs)
 
 
 def audit(**statuses: tuple[int, int] | int) -> Row:
@@ -88,6 +94,24 @@ MATRIX: dict[str, Row] = {
     # A force viewer is sent on to their own force's results.
     "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=302),
     "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_viewer=403),
+    # Exports hold only what the user may see (tests/reviews/test_exports.py covers each table and filter);
+    # the decisions table is for audit staff, not force viewers.
+    "export": fixed(
+        {"table": "decisions", "file_format": "csv"},
+        anonymous=302,
+        auditor=200,
+        supervisor=200,
+        data_steward=200,
+        force_viewer=403,
+    ),
+    "import_template": fixed(
+        {"table": "decisions", "file_format": "csv"},
+        anonymous=302,
+        auditor=200,
+        supervisor=200,
+        data_steward=200,
+        force_viewer=200,
+    ),
 }
 
 
@@ -170,7 +194,7 @@ def objects(people, northamptonshire, kent):
 def test_each_role_gets_the_expected_status(client, people, objects, url_name):
     row = MATRIX[url_name]
     urls = (
-        (reverse(url_name), reverse(url_name))
+        (reverse(url_name, kwargs=row.kwargs), reverse(url_name, kwargs=row.kwargs))
         if row.kind is None
         else tuple(reverse(url_name, kwargs=kwargs) for kwargs in objects[row.kind])
     )
@@ -211,7 +235,7 @@ def test_posting_is_refused_to_those_refused_a_get(client, people, objects, url_
         for kwargs, expected in zip(objects[row.kind] if row.kind else ({}, {}), (own, foreign), strict=True):
             if expected not in (403, 404):
                 continue
-            url = reverse(url_name, kwargs=kwargs or None)
+            url = reverse(url_name, kwargs=kwargs or row.kwargs)
             status = client.post(url, {"text": "x", "extra_per_category": "1"}).status_code
             # A page with nothing to post may answer 405 before it looks the object up: refused all the same.
             assert status in (expected, 405), (role, url, status)

@@ -1,0 +1,249 @@
+"""The decisions import and the CSV export at national scale.
+
+Builds the deterministic synthetic extract (43 forces, 200,000 decisions, fixed seed), then on PostgreSQL:
+
+* times `manage.py import_decisions` end to end in its own process (start to commit), with its peak memory,
+  on the full extract and on a tenth of it (memory should not grow with the file), and a re-import of the
+  full extract (every row unchanged);
+* times django-import-export's standard resource import, and its bulk mode, on the first 5,000 rows;
+* times a raw `COPY` of the same file into a table with no constraints, the floor for any import;
+* exports the 200,000 decisions as CSV and a tenth of them, each in its own process, with the time to the
+  first bytes and the peak memory (which should be the same for both).
+"""
+
+import csv
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.national import COLUMNS, SEED, write_national_extract
+
+ROWS = 200_000
+SMALL_ROWS = ROWS // 10
+RESOURCE_ROWS = 5_000
+TARGET_ROWS_PER_SECOND = 30_000
+TARGET_TIMES_IMPORT_EXPORT_BULK = 10
+TARGET_WITHIN_RAW_COPY = 25
+ROOT = Path(__file__).resolve().parent.parent
+# A tenth of the extract's decisions by date (its period runs from April 2021 to March 2026).
+SMALL_EXPORT_QUERY = "decided_to=2021-09-30"
+
+EXPORT_SCRIPT = """
+import sys, time
+import django
+django.setup()
+from django.test import RequestFactory
+from accounts.models import User
+from reviews.views import ExportView
+user = User(username="bench", is_superuser=True, is_active=True)
+request = RequestFactory().get("/export/decisions.csv?" + sys.argv[1])
+request.user = user
+started = time.perf_counter()
+response = ExportView.as_view()(request, table="decisions", file_format="csv")
+first = None
+size = 0
+for chunk in response.streaming_content:
+    if first is None and chunk.count(b"\\n") > 1:
+        first = time.perf_counter() - started
+    size += len(chunk)
+print(first, time.perf_counter() - started, size)
+"""
+
+
+def _truncate() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE reviews_review, reviews_cancellationdecision, reviews_crimerecord CASCADE")
+
+
+# Runs a script with `sys.argv` as given, then writes its own peak memory (VmHWM, kB) to standard error. A child's
+# `ru_maxrss` would not do: Linux carries the parent's peak over into a forked and exec'd child.
+PEAK_MEMORY_WRAPPER = """
+import atexit, runpy, sys
+def peak():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                print("peak-memory-kb", line.split()[1], file=sys.stderr)
+atexit.register(peak)
+sys.argv = sys.argv[1:]
+sys.path.insert(0, ".")
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _run_child(args: list[str]) -> tuple[float, float, str]:
+    """(seconds from process start to exit, peak resident memory in MB, standard output) of a Python script
+    (`[script, *arguments]`) run in its own process."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY_WRAPPER, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
+    peak_kb = int(completed.stderr.rsplit("peak-memory-kb", 1)[1].split()[0])
+    return elapsed, round(peak_kb / 1024, 1), completed.stdout
+
+
+def _import_command(path: Path) -> dict:
+    seconds, peak, output = _run_child(["manage.py", "import_decisions", str(path)])
+    rows = int(output.split("Imported ", 1)[1].split(" ", 1)[0])
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds),
+        "peak_memory_mb": peak,
+        "report": output.strip().splitlines()[-1],
+    }
+
+
+def _resource_import(path: Path, *, bulk: bool) -> dict:
+    import tablib
+
+    from reviews.resources import DecisionResource
+
+    with path.open(newline="", encoding="utf-8") as file:
+        reader = csv.reader(file)
+        headers = next(reader)
+        dataset = tablib.Dataset(headers=headers)
+        for number, row in enumerate(reader):
+            if number == RESOURCE_ROWS:
+                break
+            dataset.append(row)
+
+    class BulkDecisionResource(DecisionResource):
+        class Meta(DecisionResource.Meta):
+            use_bulk = True
+            batch_size = 1000
+            skip_diff = True
+
+    resource = BulkDecisionResource() if bulk else DecisionResource()
+    _truncate()
+    started = time.perf_counter()
+    result = resource.import_data(dataset, dry_run=False, use_transactions=True, raise_errors=True)
+    seconds = time.perf_counter() - started
+    if result.has_errors() or result.has_validation_errors():
+        raise RuntimeError("django-import-export refused the extract")
+    return {"rows": len(dataset), "seconds": round(seconds, 2), "rows_per_second": round(len(dataset) / seconds)}
+
+
+def _raw_copy(path: Path) -> dict:
+    from django.db import connection, transaction
+
+    columns = ", ".join(f"{column} text" for column in COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        cursor.execute(f"CREATE TABLE bench_raw_copy ({columns})")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor, path.open(encoding="utf-8") as file:
+        cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", file)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM bench_raw_copy")
+        rows = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_raw_copy")
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds)}
+
+
+def _export(folder: Path, query: str) -> dict:
+    script = folder / "export_decisions.py"
+    script.write_text(EXPORT_SCRIPT)
+    seconds, peak, output = _run_child([str(script), query])
+    first, total, size = output.split()
+    return {
+        "query": query or "(all)",
+        "first_bytes_seconds": round(float(first), 3),
+        "seconds": round(float(total), 2),
+        "megabytes": round(int(size) / (1024 * 1024), 1),
+        "process_seconds": round(seconds, 2),
+        "peak_memory_mb": peak,
+    }
+
+
+def run() -> dict:
+    from reviews.models import CancellationDecision
+
+    with tempfile.TemporaryDirectory() as folder:
+        full = write_national_extract(Path(folder) / "national.csv", rows=ROWS)
+        small = write_national_extract(Path(folder) / "national-small.csv", rows=SMALL_ROWS)
+        megabytes = round(full.stat().st_size / (1024 * 1024), 1)
+        import_export = _resource_import(full, bulk=False)
+        import_export_bulk = _resource_import(full, bulk=True)
+        raw_copy = _raw_copy(full)
+        _truncate()
+        small_import = _import_command(small)
+        _truncate()
+        fast = _import_command(full)
+        stored = CancellationDecision.objects.count()
+        reimport = _import_command(full)
+        export_all = _export(Path(folder), "")
+        export_tenth = _export(Path(folder), SMALL_EXPORT_QUERY)
+    return {
+        "extract": {"rows": ROWS, "forces": 43, "seed": SEED, "megabytes": megabytes},
+        "fast_path": fast,
+        "fast_path_small_file": small_import,
+        "fast_path_reimport_unchanged": reimport,
+        "decisions_stored": stored,
+        "import_export_standard": import_export,
+        "import_export_bulk": import_export_bulk,
+        "raw_copy": raw_copy,
+        "fast_vs_import_export_standard": round(fast["rows_per_second"] / import_export["rows_per_second"], 1),
+        "fast_vs_import_export_bulk": round(fast["rows_per_second"] / import_export_bulk["rows_per_second"], 1),
+        "raw_copy_vs_fast": round(raw_copy["rows_per_second"] / fast["rows_per_second"], 1),
+        "export_csv_all": export_all,
+        "export_csv_tenth": export_tenth,
+        "targets": {
+            "fast_path_rows_per_second": TARGET_ROWS_PER_SECOND,
+            "times_import_export_bulk": TARGET_TIMES_IMPORT_EXPORT_BULK,
+            "within_raw_copy": TARGET_WITHIN_RAW_COPY,
+        },
+        "machine_note": "2 shared cores; other work was running, so figures may be lower than on a quiet machine",
+    }
+
+
+def report(figures: dict) -> str:
+    fast, small, again = figures["fast_path"], figures["fast_path_small_file"], figures["fast_path_reimport_unchanged"]
+    standard, bulk, raw = figures["import_export_standard"], figures["import_export_bulk"], figures["raw_copy"]
+    targets = figures["targets"]
+
+    def row(name, figures, peak=True) -> str:
+        memory = figures["peak_memory_mb"] if peak else ""
+        return f"| {name} | {figures['rows']:,} | {figures['seconds']} | {figures['rows_per_second']:,} | {memory} |"
+
+    def export(name, figures) -> str:
+        timings = f"{figures['first_bytes_seconds']} | {figures['seconds']}"
+        return f"| {name} | {figures['megabytes']} | {timings} | {figures['peak_memory_mb']} |"
+
+    extract = figures["extract"]
+    return "\n".join(
+        [
+            f"Decisions import: synthetic national extract, {extract['rows']:,} decisions of 43 forces "
+            f"({extract['megabytes']} MB, seed {extract['seed']})",
+            "",
+            "| import | rows | seconds | rows per second | peak memory (MB) |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            row("`import_decisions` (process start to commit)", fast),
+            row("`import_decisions`, a tenth of the file", small),
+            row("`import_decisions` again, every row unchanged", again),
+            row("django-import-export, standard", standard, peak=False),
+            row("django-import-export, bulk mode", bulk, peak=False),
+            row("raw `COPY` into a table without constraints", raw, peak=False),
+            "",
+            f"Fast path: {fast['rows_per_second']:,} rows/s (target {targets['fast_path_rows_per_second']:,}); "
+            f"{figures['fast_vs_import_export_bulk']}x django-import-export's bulk mode "
+            f"(target {targets['times_import_export_bulk']}x), "
+            f"{figures['fast_vs_import_export_standard']}x its standard import; "
+            f"raw COPY is {figures['raw_copy_vs_fast']}x faster (target: within {targets['within_raw_copy']}x).",
+            "",
+            "| CSV export | size (MB) | first bytes (s) | all (s) | peak memory (MB) |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            export(f"all {figures['decisions_stored']:,} decisions", figures["export_csv_all"]),
+            export(f"a tenth (`?{SMALL_EXPORT_QUERY}`)", figures["export_csv_tenth"]),
+            "",
+            f"Note: {figures['machine_note']}.",
+        ]
+    )

@@ -1,0 +1,278 @@
+"""Exports of decisions, reviews and audit results as CSV or XLSX, scoped to what the user may see.
+
+CSV streams: rows are read from the database in chunks (a server-side cursor on PostgreSQL) and written as they
+come, so an export of 200,000 decisions starts at once and holds one chunk at a time. XLSX is written row by row
+by openpyxl's write-only workbook to a temporary file, which is then sent. Cells a spreadsheet would take for a
+formula ("=", "+", "-", "@" at the start) get a leading apostrophe; the imports take it off again.
+"""
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+
+import django_filters
+from django.db.models import Count, F, Q, QuerySet, Value
+
+from forces.models import Force
+from reviews.imports import DECISION_FILE, FORMULA_STARTS, REVIEW_FILE
+from reviews.models import (
+    Audit,
+    CancellationDecision,
+    Criterion,
+    OffenceCategory,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    Verdict,
+    VictimInformed,
+)
+
+# Rows fetched from the database, and written to the response, at a time.
+CHUNK_ROWS = 2_000
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def escape_formula(value: str) -> str:
+    return "'" + value if value[:1] in FORMULA_STARTS and value else value
+
+
+def _cell(value):
+    """A database value as an export cell: text escaped, dates as ISO dates, yes/no for booleans, blank for None."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_formula(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- Who may export what, and which rows ---------------------------------------------------------------------
+
+
+def _sees_decisions(user) -> bool:
+    """Decisions (the forces' whole extracts) are for the audit team and data stewards; force viewers see
+    only their own force's signed-off results."""
+    return user.is_superuser or user.is_auditor or user.is_supervisor or user.is_data_steward
+
+
+def _sees_results(user) -> bool:
+    return _sees_decisions(user) or (user.is_force_viewer and user.force_id is not None)
+
+
+class ForceFilter(django_filters.CharFilter):
+    """`?force=` takes a force's code, name or former name, as the imports do."""
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(**{f"{self.field_name}__in": Force.objects.matching(value).values("pk")})
+
+
+class DecisionExportFilter(django_filters.FilterSet):
+    force = ForceFilter(field_name="force")
+    offence_category = django_filters.ChoiceFilter(
+        field_name="crime_record__offence_category", choices=OffenceCategory.choices
+    )
+    criterion = django_filters.ChoiceFilter(choices=Criterion.choices)
+    decided_from = django_filters.DateFilter(field_name="decided_on", lookup_expr="gte")
+    decided_to = django_filters.DateFilter(field_name="decided_on", lookup_expr="lte")
+
+    class Meta:
+        model = CancellationDecision
+        fields = []
+
+
+class AuditScopedFilter(django_filters.FilterSet):
+    """`?audit=ID` among the audits the user may see (another id is an error, which the view makes a 404)."""
+
+    force = ForceFilter(field_name="audit__force")
+    audit = django_filters.ModelChoiceFilter(queryset=lambda request: Audit.objects.visible_to(request.user))
+
+    class Meta:
+        model = Review
+        fields = []
+
+
+# The decision's fields behind each column of the decisions format, in its order.
+DECISION_FIELDS = (
+    "force__code",
+    "crime_record__reference",
+    "crime_record__offence_category",
+    "crime_record__offence_code",
+    "recorded_on",
+    "decided_on",
+    "outcome",
+    "criterion",
+    "authoriser_role",
+    "receiving_force__code",
+    "rationale",
+)
+
+
+def decision_rows(queryset: QuerySet, user) -> Iterator[tuple]:
+    return queryset.values_list(*DECISION_FIELDS).iterator(chunk_size=CHUNK_ROWS)
+
+
+def review_rows(queryset: QuerySet, user) -> Iterator[tuple]:
+    """Primary reviews in the reviews format. Only the audit team and data stewards learn who reviewed what:
+    for a force viewer the auditor column is blank."""
+    auditor = F("auditor__username") if _sees_decisions(user) else Value("")
+    return (
+        queryset.filter(kind=ReviewKind.PRIMARY)
+        .annotate(auditor_name=auditor)
+        .values_list(
+            "audit__force__code",
+            "audit__name",
+            "decision__crime_record__reference",
+            "decision_correct",
+            "incorrect_reason",
+            "victim_should_be_informed",
+            "no_need_to_inform_reason",
+            "victim_informed",
+            "auditor_name",
+            "notes",
+        )
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+
+
+RESULT_COLUMNS = (
+    "force",
+    "audit",
+    "audit_status",
+    "offence_category",
+    "decisions_reviewed",
+    "correct",
+    "incorrect",
+    "cannot_tell",
+    "victims_who_should_have_been_informed",
+    "victims_informed",
+    "victims_not_informed",
+)
+
+
+def result_counts(prefix: str = "") -> dict[str, Count]:
+    """The counts of an audit's results, as aggregates over finished primary reviews reached through `prefix`
+    ("" from reviews, "reviews__" from audits), in the order of the results columns."""
+    finished = Q(**{f"{prefix}kind": ReviewKind.PRIMARY, f"{prefix}status__in": ReviewStatus.finished()})
+    should = finished & Q(**{f"{prefix}victim_should_be_informed": True})
+    not_informed = [VictimInformed.NO, VictimInformed.NO_RECORD]
+
+    def count(condition: Q) -> Count:
+        return Count(f"{prefix}pk", filter=condition)
+
+    return {
+        "decisions_reviewed": count(finished),
+        "correct": count(finished & Q(**{f"{prefix}decision_correct": Verdict.YES})),
+        "incorrect": count(finished & Q(**{f"{prefix}decision_correct": Verdict.NO})),
+        "cannot_tell": count(finished & Q(**{f"{prefix}decision_correct": Verdict.CANNOT_TELL})),
+        "victims_who_should_have_been_informed": count(should),
+        "victims_informed": count(should & Q(**{f"{prefix}victim_informed": VictimInformed.YES})),
+        "victims_not_informed": count(should & Q(**{f"{prefix}victim_informed__in": not_informed})),
+    }
+
+
+def result_rows(queryset: QuerySet, user) -> Iterator[tuple]:
+    """Finished primary reviews counted per audit and offence category, in SQL."""
+    return (
+        queryset.filter(kind=ReviewKind.PRIMARY, status__in=ReviewStatus.finished())
+        .values_list("audit__force__code", "audit__name", "audit__status", "decision__crime_record__offence_category")
+        .annotate(**result_counts())
+        .order_by("audit__force__code", "audit__name", "decision__crime_record__offence_category")
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+
+
+@dataclass(frozen=True)
+class Export:
+    """One downloadable table: its columns, who may have it, the rows they may see, and its filters."""
+
+    name: str
+    columns: tuple[str, ...]
+    allowed: Callable
+    queryset: Callable[[object], QuerySet]
+    filterset: type[django_filters.FilterSet]
+    rows: Callable[[QuerySet, object], Iterable[tuple]]
+
+
+EXPORTS = {
+    "decisions": Export(
+        name="decisions",
+        columns=DECISION_FILE.columns,
+        allowed=_sees_decisions,
+        queryset=lambda user: CancellationDecision.objects.order_by("pk"),
+        filterset=DecisionExportFilter,
+        rows=decision_rows,
+    ),
+    "reviews": Export(
+        name="reviews",
+        columns=REVIEW_FILE.columns,
+        allowed=_sees_results,
+        queryset=lambda user: Review.objects.visible_to(user).order_by("audit_id", "pk"),
+        filterset=AuditScopedFilter,
+        rows=review_rows,
+    ),
+    "results": Export(
+        name="audit-results",
+        columns=RESULT_COLUMNS,
+        allowed=_sees_results,
+        queryset=lambda user: Review.objects.visible_to(user),
+        filterset=AuditScopedFilter,
+        rows=result_rows,
+    ),
+}
+
+
+# --- Writing files --------------------------------------------------------------------------------------------
+
+
+def csv_chunks(columns: Iterable[str], rows: Iterable[tuple]) -> Iterator[str]:
+    """CSV text, a header then `CHUNK_ROWS` rows at a time. It starts with a byte-order mark so that Excel
+    reads accented names correctly; the imports accept it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(columns)
+    yield buffer.getvalue()
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([_cell(value) for value in row] for row in chunk)
+        yield buffer.getvalue()
+
+
+def xlsx_file(columns: Iterable[str], rows: Iterable[tuple], *, title: str):
+    """An XLSX workbook of one sheet, written row by row to a temporary file that is deleted once closed;
+    returned open and rewound, for a `FileResponse` to send and close."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append(
+            [
+                ILLEGAL_CHARACTERS_RE.sub("", escape_formula(value))
+                if isinstance(value, str)
+                else ("yes" if value else "no")
+                if isinstance(value, bool)
+                else value
+                for value in row
+            ]
+        )
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
+    workbook.save(file)
+    file.seek(0)
+    return file

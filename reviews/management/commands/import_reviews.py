@@ -1,0 +1,24 @@
+from django.core.management.base import CommandError
+
+from accounts.models import User
+from reviews.management.imports import ImportCommand
+from reviews.review_import import reviews_import
+
+
+class Command(ImportCommand):
+    help = (
+        "Create or update the reviews of a completed audit from a reviews file (CSV or XLSX), creating the audit "
+        "if it does not exist. The whole file is checked first; any row error and nothing is saved."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--user", help="username recorded as the creator of any audit the file creates")
+
+    def run_import(self, file, *, dry_run, options):
+        by = None
+        if options.get("user"):
+            by = User.objects.filter(username=options["user"]).first()
+            if by is None:
+                raise CommandError(f'No user called "{options["user"]}".')
+        return reviews_import(file=file, dry_run=dry_run, by=by)
