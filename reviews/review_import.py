@@ -12,6 +12,7 @@ from typing import IO
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import User
 from forces.models import Force
@@ -31,6 +32,7 @@ from reviews.models import Audit, AuditStatus, CancellationDecision, Review, Rev
 from reviews.services import audit_create
 
 LOOKUP_CHUNK = 500
+IMPORT_REASON = "Imported from a reviews file"
 ANSWERS = (
     "decision_correct",
     "incorrect_reason",
@@ -81,7 +83,7 @@ def reviews_import(*, file: IO[bytes], dry_run: bool = False, by: User | None = 
     if not dry_run:
         with transaction.atomic():
             audits = create_missing_audits(plan, by=by)
-            reviews_save(plan, audits=audits)
+            reviews_save(plan, audits=audits, by=by)
     return report
 
 
@@ -239,6 +241,9 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
     for name in ANSWERS:
         setattr(review, name, getattr(item.values, name))
     review.auditor = item.auditor
+    if review.pk is not None:
+        # A page open on this review before the import can no longer save over it.
+        review.version += 1
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
     review.updated_at = now
@@ -249,7 +254,16 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
     return review
 
 
-def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit]) -> None:
+def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit], by: User | None = None) -> None:
+    """Write the planned reviews, with a history entry each. The audits are locked first, as the review pages
+    lock them, so an audit signed off since the file was checked refuses the import."""
+    locked = Audit.objects.select_for_update().filter(pk__in=[audit.pk for audit in audits.values()])
+    signed_off = sorted(locked.filter(status=AuditStatus.SIGNED_OFF).values_list("name", flat=True))
+    if signed_off:
+        raise ImportFileError(
+            f'Audit "{signed_off[0]}" was signed off while the file was being checked: its reviews can no longer '
+            "change. Nothing was imported."
+        )
     now = timezone.now()
     new, changed = [], []
     for item in plan.planned.values():
@@ -258,7 +272,15 @@ def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit]) -> N
             new.append(review)
         elif item.changed:
             changed.append(review)
-    Review.objects.bulk_create(new, batch_size=LOOKUP_CHUNK)
-    Review.objects.bulk_update(
-        changed, [*ANSWERS, "auditor", "status", "submitted_at", "updated_at"], batch_size=LOOKUP_CHUNK
+    bulk_create_with_history(
+        new, Review, batch_size=LOOKUP_CHUNK, default_user=by, default_change_reason=IMPORT_REASON, default_date=now
+    )
+    bulk_update_with_history(
+        changed,
+        Review,
+        [*ANSWERS, "auditor", "status", "submitted_at", "updated_at", "version"],
+        batch_size=LOOKUP_CHUNK,
+        default_user=by,
+        default_change_reason=IMPORT_REASON,
+        default_date=now,
     )

@@ -197,3 +197,45 @@ def test_a_dry_run_reports_the_counts_and_creates_nothing(tmp_path, decisions):
     assert "Dry run, nothing saved: 1 reviews read; 1 new, 0 updated, 0 unchanged." in out
     assert not Audit.objects.exists()
     assert not Review.objects.exists()
+
+
+def test_imported_reviews_are_on_record_and_outdate_an_open_review_page(tmp_path, decisions):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    sampled = ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    version_on_the_page = sampled.version
+
+    out, err, ok = import_rows(tmp_path, [review_row(), review_row(crime_reference="NH/26/000002")])
+
+    assert ok, err
+    sampled.refresh_from_db()
+    assert sampled.version == version_on_the_page + 1
+    imported = Review.history.filter(history_change_reason="Imported from a reviews file")
+    assert sorted(imported.values_list("decision__crime_record__reference", "history_type")) == [
+        ("NH/26/000001", "~"),
+        ("NH/26/000002", "+"),
+    ]
+
+
+def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_path, decisions, supervisor):
+    from reviews import review_import
+    from reviews.imports import ImportFileError
+
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    file = write(tmp_path, csv_bytes([review_row()], REVIEW_COLUMNS), "reviews.csv")
+    checked = review_import.plan_reviews
+
+    def plan_then_sign_off(*args, **kwargs):
+        plan = checked(*args, **kwargs)
+        sign_off(audit, supervisor)
+        return plan
+
+    before = list(Review.objects.values())
+    review_import.plan_reviews = plan_then_sign_off
+    try:
+        with pytest.raises(ImportFileError, match="was signed off while the file was being checked"):
+            review_import.reviews_import(file=file.open("rb"))
+    finally:
+        review_import.plan_reviews = checked
+
+    assert list(Review.objects.values()) == before
