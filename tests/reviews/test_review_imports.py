@@ -216,7 +216,7 @@ def test_imported_reviews_are_on_record_and_outdate_an_open_review_page(tmp_path
     ]
 
 
-def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_path, decisions, supervisor):
+def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_path, decisions, supervisor, monkeypatch):
     from reviews import review_import
     from reviews.imports import ImportFileError
 
@@ -231,11 +231,9 @@ def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_pa
         return plan
 
     before = list(Review.objects.values())
-    review_import.plan_reviews = plan_then_sign_off
-    try:
-        with pytest.raises(ImportFileError, match="was signed off while the file was being checked"):
-            review_import.reviews_import(file=file.open("rb"))
-    finally:
-        review_import.plan_reviews = checked
+    monkeypatch.setattr(review_import, "plan_reviews", plan_then_sign_off)
+
+    with pytest.raises(ImportFileError, match="was signed off while the file was being checked"):
+        review_import.reviews_import(file=file.open("rb"))
 
     assert list(Review.objects.values()) == before
