@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
 
+from accounts.models import AccessAction
+from accounts.services import access_record, filters_from_query
 from reviews.imports import DECISION_FILE, REVIEW_FILE, ImportFileError
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
 from reviews.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
@@ -28,7 +30,27 @@ class LockedAuditMixin:
         return deleted, counts, perms_needed, protected
 
 
-class ExchangeFormatAdminMixin(ImportExportMixin):
+class RecordedExportMixin:
+    """Admin exports leave an access record: who exported which table, filtered how, and how many rows."""
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        access_record(
+            user=request.user,
+            action=AccessAction.EXPORTED,
+            request=request,
+            object_type=self.model._meta.model_name,
+            object_label=f"{self.model._meta.verbose_name_plural} (data administration)",
+            details={
+                "table": self.model._meta.model_name,
+                "filters": filters_from_query(request.GET),
+                "row_count": len(data),
+            },
+        )
+        return data
+
+
+class ExchangeFormatAdminMixin(RecordedExportMixin, ImportExportMixin):
     """Import and export buttons for an exchange format: data stewards upload a CSV or XLSX file, read the dry
     run's counts and errors, then confirm; the whole file is one transaction."""
 
@@ -50,6 +72,23 @@ class ExchangeFormatAdminMixin(ImportExportMixin):
     def get_import_data_kwargs(self, **kwargs):
         # A row that fails at the confirm step undoes the rows before it: nothing is half imported.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        access_record(
+            user=request.user,
+            action=AccessAction.IMPORTED,
+            request=request,
+            object_type=self.model._meta.model_name,
+            object_label=request.POST.get("original_file_name", "")[:255],
+            details={
+                "file_name": request.POST.get("original_file_name", ""),
+                "format": self.file_spec.name,
+                "row_count": result.total_rows,
+                "counts": {kind: count for kind, count in result.totals.items() if count},
+                "via": "data administration",
+            },
+        )
+        return super().process_result(result, request)
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):
@@ -101,7 +140,7 @@ class AuditCategoryInline(admin.TabularInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(ExportMixin, LockedAuditMixin, admin.ModelAdmin):
+class AuditAdmin(RecordedExportMixin, ExportMixin, LockedAuditMixin, admin.ModelAdmin):
     resource_classes = [AuditResultResource]
 
     def get_export_formats(self):

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.views import View
 from django_tables2 import SingleTableView
 
+from accounts.models import AccessAction
+from accounts.services import access_record, filters_from_query
 from reviews.exports import CSV_CONTENT_TYPE, EXPORTS, XLSX_CONTENT_TYPE, csv_chunks, xlsx_file
 from reviews.imports import DECISION_FILE, REVIEW_FILE
 from reviews.selectors import audit_list
@@ -40,6 +42,20 @@ class ExportView(LoginRequiredMixin, View):
                 raise Http404
             messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             return render(request, "reviews/export_error.html", {"error_message": messages}, status=400)
+        # Recorded before the file is sent, so an interrupted download is on record too.
+        access_record(
+            user=request.user,
+            action=AccessAction.EXPORTED,
+            request=request,
+            object_type=export.name,
+            object_label=f"{export.name}.{file_format}",
+            details={
+                "table": export.name,
+                "format": file_format,
+                "filters": filters_from_query(request.GET),
+                "row_count": filterset.qs.count(),
+            },
+        )
         rows = export.rows(filterset.qs, request.user)
         filename = f"{export.name}-{timezone.localdate():%Y-%m-%d}.{file_format}"
         if file_format == "csv":

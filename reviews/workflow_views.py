@@ -15,7 +15,9 @@ from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.models import AccessAction
 from accounts.roles import Role
+from accounts.services import access_record
 from reviews import selectors, services
 from reviews.filters import ReviewQueueFilter
 from reviews.forms import (
@@ -367,6 +369,12 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
         kwargs["review"] = self.get_review()
         kwargs["submit"] = self.request.POST.get("action") in ("next", "submit")
         return kwargs
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # Crime records are sensitive: every reading of one is on record.
+        access_record(user=request.user, action=AccessAction.VIEWED, request=request, target=self.get_review())
+        return response
 
     def post(self, request, *args, **kwargs):
         review = self.get_review()

@@ -158,11 +158,13 @@ def test_audit_results_count_each_category_in_sql(client, supervisor):
 
 
 def test_a_force_viewer_exports_only_their_forces_signed_off_results(client, force_viewer, supervisor):
-    own = sign_off(AuditFactory(name="Own signed off"), supervisor)
+    own = AuditFactory(name="Own signed off", status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=own)
+    sign_off(own, supervisor)
     ReviewFactory(audit=AuditFactory(name="Own in progress", status=AuditStatus.IN_PROGRESS))
-    kent = sign_off(AuditFactory(name="Kent signed off", force=force("kent")), supervisor)
+    kent = AuditFactory(name="Kent signed off", force=force("kent"), status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=kent)
+    sign_off(kent, supervisor)
     client.force_login(force_viewer)
 
     reviews = csv_rows(download(client, "reviews"))

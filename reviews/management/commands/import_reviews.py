@@ -11,10 +11,6 @@ class Command(ImportCommand):
         "if it does not exist. The whole file is checked first; any row error and nothing is saved."
     )
 
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument("--user", help="username recorded as the creator of any audit the file creates")
-
     def run_import(self, file, *, dry_run, options):
         by = None
         if options.get("user"):
