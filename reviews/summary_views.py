@@ -78,8 +78,8 @@ class ForceResultsView(LoginRequiredMixin, ScopeMixin, TemplateView):
                     for figures in results.categories
                 ],
             ),
-            # Until reviews have a page of their own, staff who may open them in the data administration go there.
-            link_reviews=user.is_staff and user.has_perm("reviews.view_review"),
+            # Supervisors open any review's page; others read the reference only.
+            link_reviews=user.is_supervisor,
         )
         return context
 

@@ -138,18 +138,19 @@ def test_navigation_offers_each_role_its_summaries(client, audits, supervisor, f
     assert 'href="/national/"' not in page
 
 
-def test_incorrect_decisions_link_to_their_review_for_staff_only(client, audits, supervisor, data_steward):
+def test_incorrect_decisions_link_to_their_review_for_supervisors_only(client, audits, supervisor, data_steward):
     review = audits["kent"].reviews.filter(decision_correct="no").order_by("decision__crime_record__reference")[0]
-    admin_link = reverse("admin:reviews_review_change", args=[review.pk])
+    review_link = reverse("review_detail", args=[review.pk])
     reference = review.decision.crime_record.reference
 
-    client.force_login(data_steward)
-    assert admin_link in client.get(force_url("kent")).content.decode()
-
     client.force_login(supervisor)
+    assert f'href="{review_link}"' in client.get(force_url("kent")).content.decode()
+    assert client.get(review_link).status_code == 200
+
+    client.force_login(data_steward)
     page = client.get(force_url("kent")).content.decode()
     assert reference in page
-    assert admin_link not in page
+    assert review_link not in page
 
 
 # Force pages ---------------------------------------------------------------------------------------------
