@@ -58,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     for name in names:
         module = importlib.import_module(f"bench.{name}")
+        load_before = [round(load, 2) for load in os.getloadavg()]
         started = time.perf_counter()
         figures = module.run()
         figures["benchmark_seconds"] = round(time.perf_counter() - started, 1)
+        # Figures are only comparable on a machine doing nothing else: the load says whether it was.
+        figures["machine"] = {"cpus": os.cpu_count(), "load_average_1_5_15_min_before": load_before}
         (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
         print(module.report(figures))
         print(f"(figures written to bench/results/{name}.json)\n")

@@ -201,7 +201,6 @@ def run() -> dict:
             "times_import_export_bulk": TARGET_TIMES_IMPORT_EXPORT_BULK,
             "within_raw_copy": TARGET_WITHIN_RAW_COPY,
         },
-        "machine_note": "2 shared cores; other work was running, so figures may be lower than on a quiet machine",
     }
 
 
@@ -243,7 +242,5 @@ def report(figures: dict) -> str:
             "| --- | ---: | ---: | ---: | ---: |",
             export(f"all {figures['decisions_stored']:,} decisions", figures["export_csv_all"]),
             export(f"a tenth (`?{SMALL_EXPORT_QUERY}`)", figures["export_csv_tenth"]),
-            "",
-            f"Note: {figures['machine_note']}.",
         ]
     )
