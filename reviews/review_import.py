@@ -29,18 +29,11 @@ from reviews.imports import (
     open_table,
 )
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
-from reviews.services import audit_create
+from reviews.services import ANSWER_FIELDS, audit_create
 
 LOOKUP_CHUNK = 500
 IMPORT_REASON = "Imported from a reviews file"
-ANSWERS = (
-    "decision_correct",
-    "incorrect_reason",
-    "victim_should_be_informed",
-    "no_need_to_inform_reason",
-    "victim_informed",
-    "notes",
-)
+ANSWERS = ANSWER_FIELDS
 
 
 @dataclass
