@@ -19,6 +19,7 @@ table. The command fails when any request failed or any update was lost.
 import argparse
 import ipaddress
 import json
+import math
 import os
 import re
 import secrets
@@ -406,10 +407,11 @@ def lost_updates(told_saved: dict[int, dict[str, str]]) -> list[int]:
 
 
 def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile of `values` (sorted)."""
+    """Nearest-rank percentile of `values` (sorted): the smallest value with at least `share` of them at or
+    below it."""
     if not values:
         return 0.0
-    return round(values[max(0, min(len(values), round(share * len(values) + 0.5)) - 1)], 1)
+    return round(values[max(1, math.ceil(share * len(values))) - 1], 1)
 
 
 def latency(values: list[float]) -> dict:
