@@ -9,13 +9,14 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench clean serve-prod
+.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench clean serve-prod loadtest
 
 help:
 	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install what the tests need and run the whole suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint    ruff, and a check that every model change has its migration"
 	@echo "make bench   national-scale benchmarks on PostgreSQL (BENCH_DATABASE_URL); figures in bench/results/"
+	@echo "make loadtest  gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) under 20 auditors and 5 supervisors for 60 s; figures in bench/results/"
 	@echo "make serve-prod  serve the production way (gunicorn, PostgreSQL, collected static files) on http://$(HOST):$(PORT)"
 
 # The virtual environment is rebuilt only when requirements change; pip itself is idempotent.
@@ -96,6 +97,11 @@ serve-prod: install
 # Benchmarks use their own PostgreSQL database, never the tests' or the application's.
 bench: install-test
 	$(PY) -m bench $(BENCH)
+
+# gunicorn with the production settings on 127.0.0.1, on a PostgreSQL database of its own, driven from this
+# computer only; LOADTEST_SECONDS (at most 600), LOADTEST_PORT, LOADTEST_WORKERS and LOADTEST_THREADS adjust it.
+loadtest: install-test
+	$(PY) -m bench.loadtest
 
 clean:
 	rm -rf $(VENV) node_modules build staticfiles .pytest_cache

@@ -22,6 +22,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from accounts.models import AccessAction
+from accounts.services import access_record, filters_from_query
 from forces.models import Force
 from reviews.charts import interval_chart
 from reviews.models import OffenceCategory
@@ -182,7 +184,23 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
         export_format = self.request.GET.get(self.export_trigger_param)
         if export_format is not None and export_format not in self.export_formats:
             raise Http404("No such export format.")
-        return super().render_to_response(context, **kwargs)
+        response = super().render_to_response(context, **kwargs)
+        if self.exporting:
+            # Written once the file is built, so a refused or failed export leaves no record of one.
+            access_record(
+                user=self.request.user,
+                action=AccessAction.EXPORTED,
+                request=self.request,
+                object_type="national comparison",
+                object_label="National comparison" + (f" ({self.scope.label})" if self.scope.label else ""),
+                details={
+                    "table": "national comparison",
+                    "filters": filters_from_query(self.request.GET),
+                    "row_count": len(self.comparison.rows),
+                    "format": export_format,
+                },
+            )
+        return response
 
     @property
     def exporting(self) -> bool:

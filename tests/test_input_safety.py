@@ -1,5 +1,8 @@
 """Text people type is shown as text on every page, and no form is accepted without its CSRF token."""
 
+import csv
+import io
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -8,7 +11,8 @@ from accounts.models import AccessAction
 from accounts.roles import Role
 from accounts.services import access_record
 from forces.models import Force
-from reviews.models import AuditStatus
+from reviews.demo import seed_demo
+from reviews.models import Audit, AuditStatus, CancellationDecision, CrimeRecord, Review, ReviewStatus, Verdict
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +163,103 @@ def test_an_admin_change_without_the_csrf_token_is_refused(data_steward, northam
 
     assert response.status_code == 403
     assert Force.objects.get(pk=northamptonshire.pk).name == northamptonshire.name
+
+
+# The demo data with markup typed wherever people or files put text, on every page that shows it.
+
+ESCAPED_SCRIPT = "&lt;script&gt;alert(&quot;cancelled&quot;)&lt;/script&gt;"
+
+
+@pytest.fixture
+def hostile_demo():
+    """The demo data, with markup in a signed-off incorrect review (Hampshire and Isle of Wight) and in a
+    draft of the audit in progress (Northamptonshire): its rationale, notes, crime reference, the audit's
+    name and the auditor's name, as an import or a form could have left them."""
+    seed_demo()
+    incorrect = (
+        Review.objects.filter(audit__force__code="hampshire", decision_correct=Verdict.NO)
+        .select_related("decision__crime_record", "audit", "auditor")
+        .first()
+    )
+    draft = Review.objects.filter(audit__force__code="northamptonshire", status=ReviewStatus.DRAFT).first()
+    for review in (incorrect, draft):
+        # Written past the services on purpose: a signed-off audit's reviews cannot be changed through them.
+        Review.objects.filter(pk=review.pk).update(notes=f"Auditor's note {SCRIPT}")
+        CancellationDecision.objects.filter(pk=review.decision_id).update(rationale=f"Victim withdrew {SCRIPT}")
+    CrimeRecord.objects.filter(pk=incorrect.decision.crime_record_id).update(reference=f"HC/{SCRIPT}")
+    Audit.objects.filter(pk=incorrect.audit_id).update(name=f"Audit {SCRIPT}")
+    type(incorrect.auditor).objects.filter(pk=incorrect.auditor_id).update(first_name=SCRIPT)
+    return {"incorrect": incorrect, "draft": draft}
+
+
+def page(client, user, url) -> str:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_the_review_page_shows_the_rationale_and_notes_as_text(client, hostile_demo):
+    draft, incorrect = hostile_demo["draft"], hostile_demo["incorrect"]
+
+    # The auditor's own draft, with the form.
+    html = page(client, draft.auditor, reverse("review_detail", args=[draft.pk]))
+    assert f"Victim withdrew {ESCAPED_SCRIPT}" in html
+    assert f"Auditor&#x27;s note {ESCAPED_SCRIPT}" in html
+    assert_inert(html, SCRIPT)
+
+    # A supervisor reading a signed-off review: the answers, the reference and the auditor's name too.
+    html = page(client, incorrect.audit.created_by, reverse("review_detail", args=[incorrect.pk]))
+    assert f"Victim withdrew {ESCAPED_SCRIPT}" in html
+    assert f"Auditor&#x27;s note {ESCAPED_SCRIPT}" in html
+    assert f"HC/{ESCAPED_SCRIPT}" in html
+    assert_inert(html, SCRIPT)
+
+
+def test_the_audit_page_shows_references_names_and_the_audit_name_as_text(client, hostile_demo):
+    incorrect = hostile_demo["incorrect"]
+
+    html = page(client, incorrect.audit.created_by, reverse("audit_detail", args=[incorrect.audit_id]))
+
+    assert f"HC/{ESCAPED_SCRIPT}" in html
+    assert f"Audit {ESCAPED_SCRIPT}" in html
+    assert_inert(html, SCRIPT)
+
+
+def test_the_force_results_list_of_incorrect_decisions_shows_references_as_text(client, hostile_demo):
+    incorrect = hostile_demo["incorrect"]
+
+    for url in [
+        reverse("force_results", args=["hampshire"]),
+        reverse("force_audit_report", args=["hampshire", incorrect.audit_id]),
+    ]:
+        html = page(client, incorrect.audit.created_by, url)
+        incorrect_list = html.split('id="incorrect-decisions"')[1]
+        assert f"HC/{ESCAPED_SCRIPT}" in incorrect_list
+        assert_inert(html, SCRIPT)
+
+
+def test_the_national_page_and_its_export_show_the_audit_name_as_text(client, hostile_demo):
+    supervisor = hostile_demo["incorrect"].audit.created_by
+
+    html = page(client, supervisor, reverse("national_comparison"))
+    assert f"Audit {ESCAPED_SCRIPT}" in html
+    assert_inert(html, SCRIPT)
+
+    exported = client.get(reverse("national_comparison"), {"_export": "csv"}).content.decode("utf-8-sig")
+    rows = {row["Force"]: row for row in csv.DictReader(io.StringIO(exported))}
+    # A file holds the text as typed: a spreadsheet shows it and does not run it.
+    assert rows["Hampshire and Isle of Wight Constabulary"]["Latest audit"] == f"Audit {SCRIPT}"
+
+
+def test_the_data_administration_pages_show_the_rationale_and_notes_as_text(client, hostile_demo, data_steward):
+    incorrect = hostile_demo["incorrect"]
+
+    for url in [
+        reverse("admin:reviews_review_change", args=[incorrect.pk]),
+        reverse("admin:reviews_review_changelist") + "?q=HC",
+        reverse("admin:reviews_cancellationdecision_change", args=[incorrect.decision_id]),
+    ]:
+        html = page(client, data_steward, url)
+        assert ESCAPED_SCRIPT in html, url
+        assert_inert(html, SCRIPT)
