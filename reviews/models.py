@@ -94,7 +94,8 @@ class CrimeRecordQuerySet(models.QuerySet):
 class CrimeRecord(CheckedModel):
     """A crime as a force recorded it. Holds no victim's name, address or date of birth."""
 
-    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="crime_records")
+    # The (force, reference) and (force, offence_category) indexes serve look-ups by force.
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="crime_records", db_index=False)
     reference = models.CharField(
         max_length=50, help_text="The force's own crime reference.", error_messages={"blank": REFERENCE_REQUIRED}
     )
@@ -164,10 +165,22 @@ class CancellationDecisionQuerySet(models.QuerySet):
 class CancellationDecision(CheckedModel):
     """A force's decision to remove a recorded crime: a transfer (C1) or a cancellation (C2-C5)."""
 
-    crime_record = models.OneToOneField(CrimeRecord, on_delete=models.CASCADE, related_name="decision")
     # Copies of the crime record's force and date, kept in step by CrimeRecord.save(), so that the
     # "never the recording force" and "decided on or after recorded" rules are database constraints.
-    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="decisions", editable=False)
+    # On PostgreSQL one composite foreign key, (crime_record, force, recorded_on) to the crime record's
+    # (id, force, recorded_on), stands for the two single ones: each decision is checked once, and its copies
+    # can never differ from the crime record's (see migration 0003_decision_matches_crime_record).
+    crime_record = models.OneToOneField(
+        CrimeRecord, on_delete=models.CASCADE, related_name="decision", db_constraint=False
+    )
+    force = models.ForeignKey(
+        "forces.Force",
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        editable=False,
+        db_constraint=False,
+        db_index=False,  # the (force, decided_on) index serves look-ups by force
+    )
     recorded_on = models.DateField(editable=False)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     criterion = models.CharField(max_length=2, choices=Criterion.choices)
@@ -217,7 +230,6 @@ class CancellationDecision(CheckedModel):
         ]
         indexes = [
             models.Index(fields=["force", "decided_on"], name="decision_force_decided_on"),
-            models.Index(fields=["criterion"], name="decision_criterion"),
         ]
 
     def __str__(self) -> str:
