@@ -15,9 +15,11 @@ from reviews.models import (
     CancellationDecision,
     CrimeRecord,
     Criterion,
+    KnownAnswerItem,
     OffenceCategory,
     Outcome,
     Review,
+    ReviewKind,
 )
 
 
@@ -103,6 +105,18 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     audit = factory.SubFactory(AuditFactory)
     decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
     auditor = factory.SubFactory(UserFactory, role=Role.AUDITOR)
+    kind = ReviewKind.PRIMARY
+    # A second review reviews the same decision as a primary review (not started) by another auditor.
+    primary_review = factory.Maybe(
+        factory.LazyAttribute(lambda review: review.kind == ReviewKind.SECOND),
+        yes_declaration=factory.SubFactory(
+            "tests.factories.ReviewFactory",
+            audit=factory.SelfAttribute("..audit"),
+            decision=factory.SelfAttribute("..decision"),
+            kind=ReviewKind.PRIMARY,
+        ),
+        no_declaration=None,
+    )
 
 
 def sampled_audit(
@@ -118,3 +132,16 @@ def sampled_audit(
     if auditors:
         audit_assign_evenly(audit=audit, auditors=list(auditors), by=by)
     return audit
+
+
+class KnownAnswerItemFactory(factory.django.DjangoModelFactory):
+    """A decision of the audit's force, in its period, whose verdict is settled as correct."""
+
+    class Meta:
+        model = KnownAnswerItem
+
+    audit = factory.SubFactory(AuditFactory)
+    decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
+    decision_correct = "yes"
+    source = "Settled at the 2025 inspection."
+    added_by = factory.SubFactory(UserFactory, role=Role.SUPERVISOR)
