@@ -1,12 +1,24 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from reviews.models import Audit, Review, ReviewKind, ReviewStatus
+from reviews import qa
+from reviews.agreement import Agreement, agreement_by_group, agreement_from_counts, auditor_pair
+from reviews.models import (
+    Audit,
+    Disagreement,
+    KnownAnswerItem,
+    OffenceCategory,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    Verdict,
+)
+from reviews.qa import Accuracy
 
 
 def audit_list(*, user) -> QuerySet[Audit]:
@@ -77,6 +89,7 @@ def review_queue(*, user) -> QuerySet[Review]:
     return (
         Review.objects.visible_to(user)
         .for_auditor(user)
+        .exclude(kind=ReviewKind.FINAL)
         .select_related("audit__force", "decision__crime_record")
         .order_by(*QUEUE_ORDER)
     )
@@ -175,3 +188,124 @@ def history_of(instance, *, hidden: tuple[str, ...] = ("version",)) -> list[Hist
         entries.append(HistoryEntry(record.history_date, who, what, record.history_change_reason or "", changes))
         previous = record
     return entries
+
+
+def disagreement_list(*, user) -> QuerySet[Disagreement]:
+    """Disagreements the supervisor `user` may see, unresolved first, with both reviews and their auditors."""
+    return (
+        Disagreement.objects.visible_to(user)
+        .select_related(
+            "audit__force",
+            "decision__crime_record",
+            "primary_review__auditor",
+            "second_review__auditor",
+            "final_review",
+            "resolved_by",
+        )
+        .order_by(F("resolved_at").desc(nulls_first=True), "audit__name", "decision__crime_record__reference")
+    )
+
+
+def _person(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+@dataclass
+class AuditAgreement:
+    """Agreement on "was the decision correct?" between primary and second reviews, both finished."""
+
+    overall: Agreement
+    by_category: list[tuple[str, Agreement]]
+    by_pair: list[tuple[str, Agreement]]
+
+
+def audit_agreement(*, audit: Audit) -> AuditAgreement:
+    """Percentage agreement, Cohen's kappa and Gwet's AC1 for the audit as a whole, per offence category and
+    per pair of auditors. The answer pairs are counted in SQL (one query, whatever the audit's size), plus
+    one for the auditors' names."""
+    rows = list(
+        Review.objects.filter(audit=audit, kind=ReviewKind.SECOND, status__in=ReviewStatus.finished())
+        .filter(primary_review__status__in=ReviewStatus.finished())
+        .values_list(
+            "decision__crime_record__offence_category",
+            "primary_review__auditor",
+            "auditor",
+            "primary_review__decision_correct",
+            "decision_correct",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
+    )
+    scale = Verdict.values
+    overall = agreement_by_group(((None, a, b, n) for _, _, _, a, b, n in rows), categories=scale)
+    by_category = agreement_by_group(((category, a, b, n) for category, _, _, a, b, n in rows), categories=scale)
+    by_pair = agreement_by_group(
+        ((auditor_pair(first, second), a, b, n) for _, first, second, a, b, n in rows), categories=scale
+    )
+    ids = {person for pair in by_pair for person in pair}
+    names = (
+        {
+            row[0]: _person(*row[1:])
+            for row in User.objects.filter(pk__in=ids).values_list("pk", "first_name", "last_name", "username")
+        }
+        if ids
+        else {}
+    )
+    labels = dict(OffenceCategory.choices)
+    return AuditAgreement(
+        overall=overall.get(None) or agreement_from_counts({}, categories=scale),
+        by_category=[(labels.get(category, category), result) for category, result in by_category.items()],
+        by_pair=sorted(
+            (
+                (" and ".join(sorted(names.get(person, "?") for person in pair)), result)
+                for pair, result in by_pair.items()
+            ),
+        ),
+    )
+
+
+def known_answer_accuracy_by_auditor(*, audit: Audit) -> list[tuple[str, Accuracy]]:
+    """Each auditor's accuracy on the audit's known-answer items (finished reviews only), by name; the
+    answers are counted in SQL."""
+    settled = KnownAnswerItem.objects.filter(audit_id=OuterRef("audit_id"), decision_id=OuterRef("decision_id"))
+    rows = (
+        Review.objects.filter(audit=audit, kind__in=ReviewKind.blind_pair(), status__in=ReviewStatus.finished())
+        .annotate(settled=Subquery(settled.values("decision_correct")[:1]))
+        .filter(settled__isnull=False)
+        .values_list("auditor__first_name", "auditor__last_name", "auditor__username", "decision_correct", "settled")
+        .annotate(n=Count("pk"))
+        .order_by("auditor__first_name", "auditor__last_name", "auditor__username")
+    )
+    accuracy = qa.known_answer_accuracy_by_auditor(
+        (_person(first, last, username), given, answer, n) for first, last, username, given, answer, n in rows
+    )
+    return list(accuracy.items())
+
+
+def unresolved_disagreements(*, audit: Audit) -> QuerySet[Disagreement]:
+    """The audit's disagreements still waiting for a final verdict, with what their links show."""
+    return (
+        audit.disagreements.unresolved()
+        .select_related("decision__crime_record")
+        .order_by("decision__crime_record__reference")
+    )
+
+
+def audit_quality(*, audit: Audit) -> dict:
+    """What the audit page shows supervisors about quality assurance: second reviews and disagreements
+    counted in one query each, agreement figures and known-answer accuracy."""
+    second = audit.reviews.filter(kind=ReviewKind.SECOND).aggregate(
+        total=Count("pk"),
+        finished=Count("pk", filter=Q(status__in=ReviewStatus.finished())),
+        unassigned=Count("pk", filter=Q(auditor__isnull=True)),
+    )
+    disagreements = audit.disagreements.aggregate(
+        total=Count("pk"), unresolved=Count("pk", filter=Q(resolved_at__isnull=True))
+    )
+    return {
+        "second_reviews": second,
+        "disagreements": disagreements,
+        "agreement": audit_agreement(audit=audit),
+        "accuracy": known_answer_accuracy_by_auditor(audit=audit),
+        "known_answers": audit.known_answers.count(),
+    }

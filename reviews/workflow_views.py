@@ -109,6 +109,7 @@ class AuditPlanView(SupervisorMixin, FormView):
                 categories=data["sizes"],
                 seed=data["seed"],
                 by=self.request.user,
+                second_review_share=data.get("second_review_share") or 0,
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -159,6 +160,7 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
             audit_staff=audit_staff,
             can_sign_off=not audit.is_locked and counts["total"] > 0 and counts["approved"] == counts["total"],
             history=selectors.history_of(audit) if is_supervisor else [],
+            quality=selectors.audit_quality(audit=audit) if is_supervisor else None,
         )
         return context
 
@@ -293,7 +295,7 @@ class AuditApproveView(AuditActionView):
 
 
 class AuditSignOffView(AuditActionView):
-    template_name = "reviews/audit_confirm.html"
+    template_name = "reviews/audit_sign_off.html"
     form_class = forms.Form
     title = "Sign the audit off"
 
@@ -306,6 +308,7 @@ class AuditSignOffView(AuditActionView):
             explanation="Signing off locks the audit: no one can change its reviews unless a supervisor reopens "
             "it, giving a reason.",
             button="Sign off",
+            unresolved=selectors.unresolved_disagreements(audit=self.get_audit()),
             **kwargs,
         )
 

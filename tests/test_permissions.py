@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from reviews.models import AuditStatus, ReviewStatus, Verdict
+from reviews.models import AuditStatus, Disagreement, ReviewKind, ReviewStatus, Verdict
 from tests.factories import AuditFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,10 @@ def force_row(**statuses: tuple[int, int] | int) -> Row:
 
 def force_audit(**statuses: tuple[int, int] | int) -> Row:
     return Row("force_audit", {role: _pair(status) for role, status in statuses.items()})
+
+
+def disagreement(**statuses: tuple[int, int] | int) -> Row:
+    return Row("disagreement", {role: _pair(status) for role, status in statuses.items()})
 
 
 def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
@@ -88,6 +92,11 @@ MATRIX: dict[str, Row] = {
     # A force viewer is sent on to their own force's results.
     "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=302),
     "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_viewer=403),
+    # Quality assurance is the supervisors': a disagreement shows both auditors' verdicts side by side.
+    "audit_second_reviews": audit(**SUPERVISORS_ONLY),
+    "audit_known_answers": audit(**SUPERVISORS_ONLY),
+    "disagreement_list": none(**SUPERVISORS_ONLY),
+    "disagreement_resolve": disagreement(**SUPERVISORS_ONLY),
 }
 
 
@@ -132,6 +141,33 @@ def people(auditor, supervisor, data_steward, force_viewer):
     }
 
 
+def _disagreement(audit_) -> Disagreement:
+    """A disagreement in `audit_`: a second review that said "no" where the primary said "yes"."""
+    answers = {
+        "status": ReviewStatus.SUBMITTED,
+        "victim_should_be_informed": False,
+        "no_need_to_inform_reason": "other",
+    }
+    second = ReviewFactory(
+        audit=audit_,
+        kind=ReviewKind.SECOND,
+        decision_correct=Verdict.NO,
+        incorrect_reason="other",
+        notes="Second opinion.",
+        primary_review__decision_correct=Verdict.YES,
+        primary_review__auditor=UserFactory(role=Role.AUDITOR),
+        **{f"primary_review__{name}": value for name, value in answers.items()},
+        **answers,
+    )
+    return Disagreement.objects.create(
+        audit=audit_,
+        decision=second.decision,
+        primary_review=second.primary_review,
+        second_review=second,
+        decision_correct_differs=True,
+    )
+
+
 @pytest.fixture
 def objects(people, northamptonshire, kent):
     """Own: a signed-off Northamptonshire audit (the force viewer's force) with a review assigned to
@@ -145,6 +181,7 @@ def objects(people, northamptonshire, kent):
         victim_should_be_informed=True,
         victim_informed="yes",
     )
+    own_disagreement = _disagreement(own_audit)
     own_audit.status = AuditStatus.SIGNED_OFF
     own_audit.signed_off_by = people["supervisor"]
     own_audit.signed_off_at = timezone.now()
@@ -155,7 +192,9 @@ def objects(people, northamptonshire, kent):
         auditor=UserFactory(username="other-auditor", role=Role.AUDITOR),
         decision__decided_on=date(2026, 2, 1),
     )
+    foreign_disagreement = _disagreement(foreign_audit)
     return {
+        "disagreement": ({"pk": own_disagreement.pk}, {"pk": foreign_disagreement.pk}),
         "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
         "review": ({"pk": own_review.pk}, {"pk": foreign_review.pk}),
         "force": ({"code": northamptonshire.code}, {"code": kent.code}),
