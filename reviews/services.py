@@ -541,37 +541,45 @@ COMPARED_ANSWERS = {"decision_correct": "decision_correct_differs", "victim_info
 
 def _select_second_reviews(*, audit: Audit, by) -> int:
     """Create the second reviews the audit's share asks for, chosen with `reviews.qa.second_review_selection`
-    from the sampled primary reviews (known-answer items are not part of the sample). Items that already have
-    a second review keep it. Returns how many were created. The caller holds the audit's lock."""
+    from the sampled primary reviews (known-answer items are not part of the sample). Items are named by crime
+    reference, so the same seed and population choose the same decisions in any audit or database. Items that
+    already have a second review keep it. Returns how many were created. The caller holds the audit's lock."""
     primaries = (
         audit.reviews.filter(kind=ReviewKind.PRIMARY, sample_position__isnull=False)
         .order_by("decision__crime_record__offence_category", "sample_position", "pk")
-        .values_list("decision__crime_record__offence_category", "pk", "decision_id")
+        .values_list("decision__crime_record__offence_category", "decision__crime_record__reference", "pk")
     )
-    items: dict[str, list[int]] = {}
-    decisions: dict[int, int] = {}
-    for category, primary_id, decision_id in primaries:
-        items.setdefault(category, []).append(primary_id)
-        decisions[primary_id] = decision_id
+    items: dict[str, list[str]] = {}
+    primary_of: dict[str, int] = {}
+    for category, reference, primary_id in primaries:
+        items.setdefault(category, []).append(reference)
+        primary_of[reference] = primary_id
     if not items or audit.seed is None:
         return 0
-    already: dict[str, list[int]] = {}
-    for category, primary_id in audit.reviews.filter(kind=ReviewKind.SECOND).values_list(
-        "decision__crime_record__offence_category", "primary_review_id"
+    already: dict[str, list[str]] = {}
+    for category, reference in audit.reviews.filter(kind=ReviewKind.SECOND).values_list(
+        "decision__crime_record__offence_category", "decision__crime_record__reference"
     ):
-        if primary_id in decisions:
-            already.setdefault(category, []).append(primary_id)
+        if reference in primary_of:
+            already.setdefault(category, []).append(reference)
     selection = second_review_selection(
         items_by_category=items, share=audit.second_review_share, seed=audit.seed, already_chosen=already
     )
-    chosen_before = {primary_id for ids in already.values() for primary_id in ids}
+    chosen_before = {reference for references in already.values() for reference in references}
+    primaries_by_id = {
+        review.pk: review
+        for review in audit.reviews.filter(
+            pk__in=[primary_of[ref] for refs in selection.values() for ref in refs if ref not in chosen_before]
+        )
+    }
     created = 0
-    for category in selection:
-        for primary_id in selection[category]:
-            if primary_id in chosen_before:
+    for references in selection.values():
+        for reference in references:
+            if reference in chosen_before:
                 continue
+            primary = primaries_by_id[primary_of[reference]]
             second = Review(
-                audit=audit, decision_id=decisions[primary_id], kind=ReviewKind.SECOND, primary_review_id=primary_id
+                audit=audit, decision_id=primary.decision_id, kind=ReviewKind.SECOND, primary_review=primary
             )
             _record(second, by=by, reason="Chosen for a second review")
             created += 1
