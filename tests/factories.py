@@ -15,6 +15,7 @@ from reviews.models import (
     CancellationDecision,
     CrimeRecord,
     Criterion,
+    Disagreement,
     KnownAnswerItem,
     OffenceCategory,
     Outcome,
@@ -145,3 +146,31 @@ class KnownAnswerItemFactory(factory.django.DjangoModelFactory):
     decision_correct = "yes"
     source = "Settled at the 2025 inspection."
     added_by = factory.SubFactory(UserFactory, role=Role.SUPERVISOR)
+
+
+class DisagreementFactory(factory.django.DjangoModelFactory):
+    """An unresolved disagreement: the primary review said the decision was correct, the blind second
+    review (by another auditor) that it was not. Both submitted."""
+
+    class Meta:
+        model = Disagreement
+
+    audit = factory.SubFactory(AuditFactory, status="in_progress")
+    second_review = factory.SubFactory(
+        ReviewFactory,
+        audit=factory.SelfAttribute("..audit"),
+        kind=ReviewKind.SECOND,
+        status="submitted",
+        decision_correct="no",
+        incorrect_reason="other",
+        notes="Second opinion.",
+        victim_should_be_informed=False,
+        no_need_to_inform_reason="other",
+        primary_review__status="submitted",
+        primary_review__decision_correct="yes",
+        primary_review__victim_should_be_informed=False,
+        primary_review__no_need_to_inform_reason="other",
+    )
+    primary_review = factory.SelfAttribute("second_review.primary_review")
+    decision = factory.SelfAttribute("second_review.decision")
+    decision_correct_differs = True

@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from reviews.models import AuditStatus, Disagreement, ReviewKind, ReviewStatus, Verdict
-from tests.factories import AuditFactory, ReviewFactory, UserFactory
+from reviews.models import AuditStatus, ReviewStatus, Verdict
+from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,33 +141,6 @@ def people(auditor, supervisor, data_steward, force_viewer):
     }
 
 
-def _disagreement(audit_) -> Disagreement:
-    """A disagreement in `audit_`: a second review that said "no" where the primary said "yes"."""
-    answers = {
-        "status": ReviewStatus.SUBMITTED,
-        "victim_should_be_informed": False,
-        "no_need_to_inform_reason": "other",
-    }
-    second = ReviewFactory(
-        audit=audit_,
-        kind=ReviewKind.SECOND,
-        decision_correct=Verdict.NO,
-        incorrect_reason="other",
-        notes="Second opinion.",
-        primary_review__decision_correct=Verdict.YES,
-        primary_review__auditor=UserFactory(role=Role.AUDITOR),
-        **{f"primary_review__{name}": value for name, value in answers.items()},
-        **answers,
-    )
-    return Disagreement.objects.create(
-        audit=audit_,
-        decision=second.decision,
-        primary_review=second.primary_review,
-        second_review=second,
-        decision_correct_differs=True,
-    )
-
-
 @pytest.fixture
 def objects(people, northamptonshire, kent):
     """Own: a signed-off Northamptonshire audit (the force viewer's force) with a review assigned to
@@ -181,7 +154,7 @@ def objects(people, northamptonshire, kent):
         victim_should_be_informed=True,
         victim_informed="yes",
     )
-    own_disagreement = _disagreement(own_audit)
+    own_disagreement = DisagreementFactory(audit=own_audit)
     own_audit.status = AuditStatus.SIGNED_OFF
     own_audit.signed_off_by = people["supervisor"]
     own_audit.signed_off_at = timezone.now()
@@ -192,7 +165,7 @@ def objects(people, northamptonshire, kent):
         auditor=UserFactory(username="other-auditor", role=Role.AUDITOR),
         decision__decided_on=date(2026, 2, 1),
     )
-    foreign_disagreement = _disagreement(foreign_audit)
+    foreign_disagreement = DisagreementFactory(audit=foreign_audit)
     return {
         "disagreement": ({"pk": own_disagreement.pk}, {"pk": foreign_disagreement.pk}),
         "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
