@@ -17,6 +17,7 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
     Verdict,
+    VictimInformed,
 )
 from reviews.qa import Accuracy
 
@@ -212,37 +213,46 @@ def _person(first_name: str, last_name: str, username: str) -> str:
 
 @dataclass
 class AuditAgreement:
-    """Agreement on "was the decision correct?" between primary and second reviews, both finished."""
+    """Agreement on one question between primary and second reviews, both finished."""
 
+    question: str
     overall: Agreement
     by_category: list[tuple[str, Agreement]]
     by_pair: list[tuple[str, Agreement]]
 
 
-def audit_agreement(*, audit: Audit) -> AuditAgreement:
-    """Percentage agreement, Cohen's kappa and Gwet's AC1 for the audit as a whole, per offence category and
-    per pair of auditors. The answer pairs are counted in SQL (one query, whatever the audit's size), plus
-    one for the auditors' names."""
-    rows = list(
-        Review.objects.filter(audit=audit, kind=ReviewKind.SECOND, status__in=ReviewStatus.finished())
-        .filter(primary_review__status__in=ReviewStatus.finished())
-        .values_list(
-            "decision__crime_record__offence_category",
-            "primary_review__auditor",
-            "auditor",
-            "primary_review__decision_correct",
-            "decision_correct",
+# The questions agreement is measured on: (answer field, the question, its whole answer scale).
+AGREEMENT_QUESTIONS = (
+    ("decision_correct", "Was the decision correct?", Verdict.values),
+    ("victim_informed", "Was the victim informed?", VictimInformed.values),
+)
+
+
+def audit_agreement(*, audit: Audit) -> list[AuditAgreement]:
+    """For each of `AGREEMENT_QUESTIONS`, percentage agreement, Cohen's kappa and Gwet's AC1 for the audit as
+    a whole, per offence category and per pair of auditors, over the decisions both reviews answered. The
+    answer pairs are counted in SQL (one query per question, whatever the audit's size), plus one query for
+    the auditors' names."""
+    finished = Review.objects.filter(audit=audit, kind=ReviewKind.SECOND, status__in=ReviewStatus.finished()).filter(
+        primary_review__status__in=ReviewStatus.finished()
+    )
+    counted = []
+    for field_name, question, scale in AGREEMENT_QUESTIONS:
+        rows = list(
+            finished.exclude(**{field_name: ""})
+            .exclude(**{f"primary_review__{field_name}": ""})
+            .values_list(
+                "decision__crime_record__offence_category",
+                "primary_review__auditor",
+                "auditor",
+                f"primary_review__{field_name}",
+                field_name,
+            )
+            .annotate(n=Count("pk"))
+            .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
         )
-        .annotate(n=Count("pk"))
-        .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
-    )
-    scale = Verdict.values
-    overall = agreement_by_group(((None, a, b, n) for _, _, _, a, b, n in rows), categories=scale)
-    by_category = agreement_by_group(((category, a, b, n) for category, _, _, a, b, n in rows), categories=scale)
-    by_pair = agreement_by_group(
-        ((auditor_pair(first, second), a, b, n) for _, first, second, a, b, n in rows), categories=scale
-    )
-    ids = {person for pair in by_pair for person in pair}
+        counted.append((question, scale, rows))
+    ids = {person for _, _, rows in counted for row in rows for person in row[1:3]}
     names = (
         {
             row[0]: _person(*row[1:])
@@ -252,16 +262,25 @@ def audit_agreement(*, audit: Audit) -> AuditAgreement:
         else {}
     )
     labels = dict(OffenceCategory.choices)
-    return AuditAgreement(
-        overall=overall.get(None) or agreement_from_counts({}, categories=scale),
-        by_category=[(labels.get(category, category), result) for category, result in by_category.items()],
-        by_pair=sorted(
-            (
-                (" and ".join(sorted(names.get(person, "?") for person in pair)), result)
-                for pair, result in by_pair.items()
-            ),
-        ),
-    )
+    results = []
+    for question, scale, rows in counted:
+        overall = agreement_by_group(((None, a, b, n) for _, _, _, a, b, n in rows), categories=scale)
+        by_category = agreement_by_group(((category, a, b, n) for category, _, _, a, b, n in rows), categories=scale)
+        by_pair = agreement_by_group(
+            ((auditor_pair(first, second), a, b, n) for _, first, second, a, b, n in rows), categories=scale
+        )
+        results.append(
+            AuditAgreement(
+                question=question,
+                overall=overall.get(None) or agreement_from_counts({}, categories=scale),
+                by_category=[(labels.get(category, category), result) for category, result in by_category.items()],
+                by_pair=sorted(
+                    (" and ".join(sorted(names.get(person, "?") for person in pair)), result)
+                    for pair, result in by_pair.items()
+                ),
+            )
+        )
+    return results
 
 
 def known_answer_accuracy_by_auditor(*, audit: Audit) -> list[tuple[str, Accuracy]]:

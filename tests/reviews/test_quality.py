@@ -20,6 +20,7 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
     Verdict,
+    VictimInformed,
 )
 from reviews.qa import second_review_count
 from reviews.services import (
@@ -407,7 +408,7 @@ def test_the_audit_page_shows_agreement_counted_in_sql_as_the_library_computes_i
         submit(primary, first)
         submit(primary.second_review, {**second, "notes": second["notes"] and "Other notes."})
 
-    result = selectors.audit_agreement(audit=paired)
+    result, victims = selectors.audit_agreement(audit=paired)
     expected = agreement(
         [first["decision_correct"] for first, _ in answers],
         [second["decision_correct"] for _, second in answers],
@@ -418,6 +419,12 @@ def test_the_audit_page_shows_agreement_counted_in_sql_as_the_library_computes_i
     assert len(result.by_pair) == 1
     assert "Sam Second" in result.by_pair[0][0]
     assert result.by_pair[0][1] == expected
+    # Was the victim informed: yes/no per the answers above, on the same four decisions.
+    assert victims.overall == agreement(
+        [first["victim_informed"] for first, _ in answers],
+        [second["victim_informed"] for _, second in answers],
+        categories=VictimInformed.values,
+    )
 
     client.force_login(supervisor)
     page = client.get(paired.get_absolute_url()).content.decode()
@@ -430,7 +437,8 @@ def test_kappa_is_not_computable_when_both_auditors_say_correct_every_time(clien
         submit(primary, CORRECT)
         submit(primary.second_review, CORRECT)
 
-    result = selectors.audit_agreement(audit=paired)
+    result, victims = selectors.audit_agreement(audit=paired)
+    assert victims.overall.kappa.value is None
     assert result.overall.kappa.value is None
     assert result.overall.ac1.value == 1.0
     client.force_login(supervisor)
