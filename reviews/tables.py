@@ -74,12 +74,13 @@ class AuditReviewTable(SampledReviewTable):
     """A supervisor's list of every review in one audit."""
 
     auditor = tables.Column(order_by=("auditor__first_name", "auditor__last_name"), default="Not assigned")
+    kind = tables.Column(verbose_name="Review")
     decision_correct = tables.Column(verbose_name="Decision correct?", default="")
 
     class Meta:
         model = Review
         fields = []
-        sequence = ["reference", "category", "auditor", "status", "decision_correct"]
+        sequence = ["reference", "category", "kind", "auditor", "status", "decision_correct"]
         empty_text = "No sample has been drawn yet."
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -137,9 +138,10 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
     def get_table_data(self):
         return (
             Review.objects.for_audit(self.get_audit())
-            .filter(kind=ReviewKind.PRIMARY)
+            .filter(kind__in=ReviewKind.blind_pair())
             .select_related("decision__crime_record", "auditor")
-            .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+            .annotate(position=Coalesce("sample_position", "primary_review__sample_position"))
+            .order_by("decision__crime_record__offence_category", "position", "decision_id", "kind", "pk")
         )
 
     def get_context_data(self, **kwargs):
@@ -259,11 +261,13 @@ class AuditAssignView(AuditActionView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Second reviews are listed after their primary review, so that each can go to someone else.
         reviews = (
             Review.objects.for_audit(self.get_audit())
-            .filter(kind=ReviewKind.PRIMARY)
+            .filter(kind__in=ReviewKind.blind_pair())
             .select_related("decision__crime_record", "auditor")
-            .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+            .annotate(position=Coalesce("sample_position", "primary_review__sample_position"))
+            .order_by("decision__crime_record__offence_category", "position", "decision_id", "kind", "pk")
         )
         page = Paginator(reviews, self.per_page).get_page(self.request.GET.get("page"))
         context.update(

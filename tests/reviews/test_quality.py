@@ -476,3 +476,23 @@ def test_a_decision_already_sampled_cannot_be_a_known_answer(paired, supervisor)
     reference = pair(paired)[0].decision.crime_record.reference
     with pytest.raises(ValidationError, match="already in the audit's sample"):
         known_answer_add(audit=paired, reference=reference, decision_correct="yes", source="x", by=supervisor)
+
+
+def test_a_second_review_is_assigned_one_by_one_but_never_to_the_primary_auditor(client, supervisor, auditor):
+    decisions(2)
+    audit = sampled_audit(name="One by one", sizes={OffenceCategory.VIOLENCE: 2}, seed=4, by=supervisor)
+    audit_set_second_review_share(audit=audit, share=50, by=supervisor)
+    audit_assign_evenly(audit=audit, auditors=[auditor], by=supervisor)
+    second = audit.reviews.get(kind=ReviewKind.SECOND)
+    other = UserFactory(username="other", role=Role.AUDITOR)
+    client.force_login(supervisor)
+    url = reverse("audit_assign", args=[audit.pk])
+
+    page = client.get(url).content.decode()
+    assert "Second review" in page
+    assert f'name="review-{second.pk}"' in page
+    refused = client.post(url, {"action": "one_by_one", f"review-{second.pk}": auditor.pk}, follow=True)
+    assert "different auditor" in refused.content.decode()
+    client.post(url, {"action": "one_by_one", f"review-{second.pk}": other.pk})
+    second.refresh_from_db()
+    assert second.auditor == other
