@@ -15,6 +15,7 @@ from reviews.models import (
     Verdict,
     VictimInformed,
 )
+from reviews.qa import SHARE_INVALID
 from reviews.sampling import propose_seed
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -30,6 +31,22 @@ class DateField(forms.DateField):
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
         self.error_messages["invalid"] = "Enter a real date, for example 01/04/2025."
+
+
+def second_review_share_field(**kwargs) -> forms.IntegerField:
+    """The audit's second review share, 0-100, as the planning page and the second reviews page ask for it."""
+    return forms.IntegerField(
+        label="Second review share (per cent)",
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "required": "Enter the second review share, from 0 to 100.",
+            "invalid": SHARE_INVALID,
+            "min_value": SHARE_INVALID,
+            "max_value": SHARE_INVALID,
+        },
+        **kwargs,
+    )
 
 
 class AuditPlanForm(forms.Form):
@@ -60,19 +77,11 @@ class AuditPlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one offence category to sample."},
     )
-    second_review_share = forms.IntegerField(
-        label="Second review share (per cent)",
-        min_value=0,
-        max_value=100,
+    second_review_share = second_review_share_field(
         initial=0,
         required=False,
         help_text="The per cent of each category's sample that a second auditor reviews without seeing the first "
         "verdict. 0 means no second reviews.",
-        error_messages={
-            "invalid": "The second review share must be a whole number from 0 to 100.",
-            "min_value": "The second review share must be a whole number from 0 to 100.",
-            "max_value": "The second review share must be a whole number from 0 to 100.",
-        },
     )
     seed = forms.IntegerField(
         label="Seed",
@@ -270,17 +279,8 @@ class ReviewForm(forms.Form):
 
 
 class SecondReviewShareForm(forms.Form):
-    second_review_share = forms.IntegerField(
-        label="Second review share (per cent)",
-        min_value=0,
-        max_value=100,
-        help_text="Raising the share adds second reviews; lowering it removes none already chosen.",
-        error_messages={
-            "required": "Enter the second review share, from 0 to 100.",
-            "invalid": "The second review share must be a whole number from 0 to 100.",
-            "min_value": "The second review share must be a whole number from 0 to 100.",
-            "max_value": "The second review share must be a whole number from 0 to 100.",
-        },
+    second_review_share = second_review_share_field(
+        help_text="Raising the share adds second reviews; lowering it removes none already chosen."
     )
 
 
