@@ -289,6 +289,8 @@ def known_answer_accuracy_by_auditor(*, audit: Audit) -> list[tuple[str, Accurac
     settled = KnownAnswerItem.objects.filter(audit_id=OuterRef("audit_id"), decision_id=OuterRef("decision_id"))
     rows = (
         Review.objects.filter(audit=audit, kind__in=ReviewKind.blind_pair(), status__in=ReviewStatus.finished())
+        # Known-answer items are few: narrow to them first, so the settled verdict is looked up only for theirs.
+        .filter(decision__in=audit.known_answers.values("decision"))
         .annotate(settled=Subquery(settled.values("decision_correct")[:1]))
         .filter(settled__isnull=False)
         .values_list("auditor__first_name", "auditor__last_name", "auditor__username", "decision_correct", "settled")
