@@ -496,3 +496,24 @@ def test_a_second_review_is_assigned_one_by_one_but_never_to_the_primary_auditor
     client.post(url, {"action": "one_by_one", f"review-{second.pk}": other.pk})
     second.refresh_from_db()
     assert second.auditor == other
+
+
+def test_after_sign_off_the_share_known_answers_and_final_verdicts_cannot_change(client, paired, supervisor):
+    disagreement = disagree_and_approve(paired, supervisor)
+    disagreement_resolve(disagreement=disagreement, by=supervisor, answers=INCORRECT, reason="Read the file.")
+    audit_sign_off(audit=paired, by=supervisor)
+    client.force_login(supervisor)
+
+    response = client.post(
+        disagreement.get_absolute_url(),
+        {**CORRECT, "victim_should_be_informed": "yes", "reason": "Changed my mind."},
+        follow=True,
+    )
+    assert "This audit is signed off" in response.content.decode()
+    response = client.post(
+        reverse("audit_second_reviews", args=[paired.pk]), {"second_review_share": "10"}, follow=True
+    )
+    assert "This audit is signed off" in response.content.decode()
+    disagreement.refresh_from_db()
+    assert disagreement.reason == "Read the file."
+    assert disagreement.final_review.decision_correct == Verdict.NO
