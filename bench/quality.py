@@ -3,9 +3,10 @@
 category and pair of auditors on two questions, known-answer accuracy) and the disagreements list.
 """
 
-import statistics
 import time
 from datetime import date
+
+from bench.timing import page_render, timed
 
 DECISIONS = 40_000
 AUDITORS = 40
@@ -116,25 +117,6 @@ def _fill():
     return audit
 
 
-def _timed(call) -> dict:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    timings, query_counts = [], []
-    for _ in range(REPEATS):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            call()
-            timings.append((time.perf_counter() - started) * 1000)
-        query_counts.append(len(queries))
-        reset_queries()
-    return {
-        "median_ms": round(statistics.median(timings), 1),
-        "max_ms": round(max(timings), 1),
-        "queries": max(query_counts),
-    }
-
-
 def run() -> dict:
     from django.contrib.auth.models import Group
     from django.db import connection
@@ -158,14 +140,7 @@ def run() -> dict:
     factory = RequestFactory()
 
     def page(query: dict):
-        def render():
-            request = factory.get("/disagreements/", query)
-            request.user = supervisor
-            response = view(request)
-            response.render()
-            assert response.status_code == 200, response.status_code
-
-        return render
+        return page_render(view, factory, "/disagreements/", supervisor, query)
 
     return {
         "decisions": DECISIONS,
@@ -173,10 +148,12 @@ def run() -> dict:
         "disagreements": DECISIONS // DISAGREE_EVERY,
         "fill_seconds": fill_seconds,
         "timings": {
-            "audit page quality figures": _timed(lambda: selectors.audit_quality(audit=audit)),
-            "disagreements, first page": _timed(page({})),
-            "disagreements, page 100": _timed(page({"page": "100"})),
-            "disagreements, one audit, waiting": _timed(page({"audit": str(audit.pk), "resolved": "no"})),
+            "audit page quality figures": timed(lambda: selectors.audit_quality(audit=audit), repeats=REPEATS),
+            "disagreements, first page": timed(page({}), repeats=REPEATS),
+            "disagreements, page 100": timed(page({"page": "100"}), repeats=REPEATS),
+            "disagreements, one audit, waiting": timed(
+                page({"audit": str(audit.pk), "resolved": "no"}), repeats=REPEATS
+            ),
         },
     }
 
