@@ -330,3 +330,10 @@ def audit_quality(*, audit: Audit) -> dict:
         "accuracy": known_answer_accuracy_by_auditor(audit=audit),
         "known_answers": audit.known_answers.count(),
     }
+
+
+def disagreement_of(*, review: Review) -> Disagreement | None:
+    """The disagreement `review` is part of (as the primary or the second review), or None."""
+    if review.kind not in ReviewKind.blind_pair():
+        return None
+    return Disagreement.objects.filter(Q(primary_review=review) | Q(second_review=review)).first()

@@ -428,6 +428,8 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
             can_edit=self.can_edit(),
             is_supervisor=is_supervisor,
             history=selectors.history_of(review) if is_supervisor else [],
+            # Only supervisors may learn that the other review of the pair disagreed.
+            disagreement=selectors.disagreement_of(review=review) if is_supervisor else None,
         )
         return context
 

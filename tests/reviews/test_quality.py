@@ -375,6 +375,8 @@ def test_the_resolution_page_shows_both_reviews_and_refuses_a_missing_reason(cli
     disagreement = disagree_and_approve(paired, supervisor)
     client.force_login(supervisor)
 
+    review_page = client.get(disagreement.primary_review.get_absolute_url()).content.decode()
+    assert f'href="{disagreement.get_absolute_url()}"' in review_page
     page = client.get(disagreement.get_absolute_url()).content.decode()
     assert "First review" in page
     assert "Second review" in page
@@ -461,6 +463,8 @@ def test_known_answer_accuracy_is_shown_to_supervisors_only(client, paired, supe
         {"reference": "NH/NOPE", "decision_correct": "no", "source": "Nowhere."},
     )
     assert "has no cancelled crime with this reference." in refused.content.decode()
+    audit_set_second_review_share(audit=paired, share=100, by=supervisor)
+    assert not paired.reviews.filter(kind=ReviewKind.SECOND, decision__crime_record__reference="NH/KNOWN/1").exists()
     known = paired.reviews.get(decision__crime_record__reference="NH/KNOWN/1")
     review_assign(review=known, auditor=auditor, by=supervisor)
     submit(known, CORRECT)  # the settled verdict is "no": a miss
