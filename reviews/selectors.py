@@ -44,10 +44,11 @@ def auditors() -> QuerySet[User]:
 
 def audit_progress_by_auditor(*, audit: Audit) -> list[dict]:
     """One row per auditor with reviews in `audit` (and one with `auditor` None for unassigned ones), with
-    `total` and counts per status, counted in SQL."""
+    `total` and counts per status, counted in SQL. Second reviews count as their auditor's work; final
+    verdicts are the supervisor's, not an auditor's."""
     rows = (
         Review.objects.for_audit(audit)
-        .filter(kind=ReviewKind.PRIMARY)
+        .filter(kind__in=ReviewKind.blind_pair())
         .values("auditor", "auditor__first_name", "auditor__last_name", "auditor__username")
         .annotate(
             total=Count("pk"),

@@ -521,3 +521,8 @@ def test_after_sign_off_the_share_known_answers_and_final_verdicts_cannot_change
     disagreement.refresh_from_db()
     assert disagreement.reason == "Read the file."
     assert disagreement.final_review.decision_correct == Verdict.NO
+
+
+def test_progress_by_auditor_counts_second_reviews_as_their_auditors_work(paired, auditor, second_auditor):
+    rows = {row["auditor"]: row["total"] for row in selectors.audit_progress_by_auditor(audit=paired)}
+    assert rows == {auditor.pk: 4, second_auditor.pk: 4}
