@@ -14,6 +14,7 @@ def navigation(request) -> dict:
         items.append(("My reviews", reverse("review_queue")))
     if user.is_supervisor:
         items.append(("Plan an audit", reverse("audit_plan")))
+        items.append(("Disagreements", reverse("disagreement_list")))
     if user.is_superuser or user.roles & {Role.SUPERVISOR, Role.AUDITOR, Role.DATA_STEWARD}:
         items.append(("National comparison", reverse("national_comparison")))
     elif Role.FORCE_VIEWER in user.roles and user.force_id:

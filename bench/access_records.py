@@ -4,8 +4,9 @@ Times the page as a supervisor opens it (the count, one page of 50 with its peop
 no filter, deep in the pages, and filtered by person, action and a week of dates.
 """
 
-import statistics
 import time
+
+from bench.timing import page_render, timed
 
 RECORDS = 1_000_000
 PEOPLE = 400
@@ -51,26 +52,7 @@ def _fill(connection) -> int:
 
 
 def _time_page(view, request_factory, user, query: dict) -> dict:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    timings, query_counts = [], []
-    for _ in range(REPEATS):
-        request = request_factory.get("/access-records/", query)
-        request.user = user
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = view(request)
-            response.render()
-            timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-        query_counts.append(len(queries))
-        reset_queries()
-    return {
-        "median_ms": round(statistics.median(timings), 1),
-        "max_ms": round(max(timings), 1),
-        "queries": max(query_counts),
-    }
+    return timed(page_render(view, request_factory, "/access-records/", user, query), repeats=REPEATS)
 
 
 def run() -> dict:

@@ -21,6 +21,7 @@ from reviews.models import (
     OffenceCategory,
     RecordingGrade,
     Review,
+    ReviewKind,
     ReviewStatus,
     Verdict,
     VictimInformed,
@@ -30,6 +31,7 @@ from reviews.services import (
     audit_assign_evenly,
     audit_create,
     audit_draw_sample,
+    audit_set_second_review_share,
     audit_sign_off,
     decision_record,
     review_approve,
@@ -231,8 +233,10 @@ def _audit(
     )
     audit_draw_sample(audit=audit, by=supervisor)
     audit_assign_evenly(audit=audit, auditors=auditors, by=supervisor)
-    reviews = audit.reviews.select_related("decision", "auditor").order_by(
-        "decision__crime_record__offence_category", "sample_position"
+    reviews = (
+        audit.reviews.filter(kind=ReviewKind.PRIMARY)
+        .select_related("decision", "auditor")
+        .order_by("decision__crime_record__offence_category", "sample_position")
     )
     states = [ReviewStatus.APPROVED] if signed_off else IN_PROGRESS_STATES
     for index, review in enumerate(reviews):
@@ -250,7 +254,46 @@ def _audit(
             review_return(review=review, by=supervisor, comment="Check the rationale again against the criterion.")
     if signed_off:
         audit_sign_off(audit=audit, by=supervisor)
+    else:
+        _second_reviews(audit=audit, rng=rng, supervisor=supervisor, auditors=auditors)
     return 1
+
+
+# One second review per category of the in-progress audit (10% of 5, rounded up).
+DEMO_SECOND_REVIEW_SHARE = 10
+
+
+def _second_reviews(*, audit: Audit, rng: random.Random, supervisor: User, auditors: list[User]) -> None:
+    """Blind second reviews in the in-progress audit: the first one agrees with its primary review, the
+    second one does not (a disagreement waiting for the supervisor), the rest are still to do."""
+    audit_set_second_review_share(audit=audit, share=DEMO_SECOND_REVIEW_SHARE, by=supervisor)
+    audit_assign_evenly(audit=audit, auditors=auditors, by=supervisor)
+    seconds = (
+        audit.reviews.filter(kind=ReviewKind.SECOND)
+        .select_related("primary_review__decision", "primary_review__auditor", "auditor")
+        .order_by("decision__crime_record__offence_category", "pk")
+    )
+    for agree, second in zip((True, False), seconds, strict=False):
+        primary = second.primary_review
+        if not primary.is_finished:
+            primary = review_save(
+                review=primary, by=primary.auditor, answers=_answers(primary, rng), version=primary.version, submit=True
+            )
+        answers = {name: getattr(primary, name) for name in ANSWER_FIELDS}
+        if not agree:
+            answers = _disagreeing(answers)
+        review_save(review=second, by=second.auditor, answers=answers, version=second.version, submit=True)
+
+
+def _disagreeing(answers: dict) -> dict:
+    """The same answers with the opposite view of whether the decision was correct."""
+    if answers["decision_correct"] == Verdict.YES:
+        return answers | {
+            "decision_correct": Verdict.NO,
+            "incorrect_reason": IncorrectReason.AVI_NOT_VERIFIABLE,
+            "notes": "The additional information came from the suspect alone and was not checked.",
+        }
+    return answers | {"decision_correct": Verdict.YES, "incorrect_reason": "", "notes": "The rationale meets C2."}
 
 
 @transaction.atomic

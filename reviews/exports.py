@@ -161,31 +161,28 @@ RESULT_COLUMNS = (
 )
 
 
-def result_counts(prefix: str = "") -> dict[str, Count]:
-    """The counts of an audit's results, as aggregates over finished primary reviews reached through `prefix`
-    ("" from reviews, "reviews__" from audits), in the order of the results columns."""
-    finished = Q(**{f"{prefix}kind": ReviewKind.PRIMARY, f"{prefix}status__in": ReviewStatus.finished()})
-    should = finished & Q(**{f"{prefix}victim_should_be_informed": True})
+def result_counts() -> dict[str, Count]:
+    """The counts of results, as aggregates over finished counted verdicts (`ReviewQuerySet.counted_verdicts`:
+    a resolved disagreement's final verdict, otherwise the primary review), in the order of the results columns."""
+    finished = Q(status__in=ReviewStatus.finished())
+    should = finished & Q(victim_should_be_informed=True)
     not_informed = [VictimInformed.NO, VictimInformed.NO_RECORD]
-
-    def count(condition: Q) -> Count:
-        return Count(f"{prefix}pk", filter=condition)
-
     return {
-        "decisions_reviewed": count(finished),
-        "correct": count(finished & Q(**{f"{prefix}decision_correct": Verdict.YES})),
-        "incorrect": count(finished & Q(**{f"{prefix}decision_correct": Verdict.NO})),
-        "cannot_tell": count(finished & Q(**{f"{prefix}decision_correct": Verdict.CANNOT_TELL})),
-        "victims_who_should_have_been_informed": count(should),
-        "victims_informed": count(should & Q(**{f"{prefix}victim_informed": VictimInformed.YES})),
-        "victims_not_informed": count(should & Q(**{f"{prefix}victim_informed__in": not_informed})),
+        "decisions_reviewed": Count("pk", filter=finished),
+        "correct": Count("pk", filter=finished & Q(decision_correct=Verdict.YES)),
+        "incorrect": Count("pk", filter=finished & Q(decision_correct=Verdict.NO)),
+        "cannot_tell": Count("pk", filter=finished & Q(decision_correct=Verdict.CANNOT_TELL)),
+        "victims_who_should_have_been_informed": Count("pk", filter=should),
+        "victims_informed": Count("pk", filter=should & Q(victim_informed=VictimInformed.YES)),
+        "victims_not_informed": Count("pk", filter=should & Q(victim_informed__in=not_informed)),
     }
 
 
 def result_rows(queryset: QuerySet, user) -> Iterator[tuple]:
-    """Finished primary reviews counted per audit and offence category, in SQL."""
+    """Finished counted verdicts, counted per audit and offence category in SQL, as the results pages count them."""
     return (
-        queryset.filter(kind=ReviewKind.PRIMARY, status__in=ReviewStatus.finished())
+        queryset.counted_verdicts()
+        .filter(status__in=ReviewStatus.finished())
         .values_list("audit__force__code", "audit__name", "audit__status", "decision__crime_record__offence_category")
         .annotate(**result_counts())
         .order_by("audit__force__code", "audit__name", "decision__crime_record__offence_category")
@@ -218,7 +215,7 @@ EXPORTS = {
         name="reviews",
         columns=REVIEW_FILE.columns,
         allowed=_sees_results,
-        queryset=lambda user: Review.objects.visible_to(user).order_by("audit_id", "pk"),
+        queryset=lambda user: Review.objects.visible_to(user).blind_for(user).order_by("audit_id", "pk"),
         filterset=AuditScopedFilter,
         rows=review_rows,
     ),
@@ -226,7 +223,7 @@ EXPORTS = {
         name="audit-results",
         columns=RESULT_COLUMNS,
         allowed=_sees_results,
-        queryset=lambda user: Review.objects.visible_to(user),
+        queryset=lambda user: Review.objects.visible_to(user).blind_for(user),
         filterset=AuditScopedFilter,
         rows=result_rows,
     ),

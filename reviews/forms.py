@@ -15,6 +15,7 @@ from reviews.models import (
     Verdict,
     VictimInformed,
 )
+from reviews.qa import SHARE_INVALID
 from reviews.sampling import propose_seed
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -30,6 +31,22 @@ class DateField(forms.DateField):
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
         self.error_messages["invalid"] = "Enter a real date, for example 01/04/2025."
+
+
+def second_review_share_field(**kwargs) -> forms.IntegerField:
+    """The audit's second review share, 0-100, as the planning page and the second reviews page ask for it."""
+    return forms.IntegerField(
+        label="Second review share (per cent)",
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "required": "Enter the second review share, from 0 to 100.",
+            "invalid": SHARE_INVALID,
+            "min_value": SHARE_INVALID,
+            "max_value": SHARE_INVALID,
+        },
+        **kwargs,
+    )
 
 
 class AuditPlanForm(forms.Form):
@@ -59,6 +76,12 @@ class AuditPlanForm(forms.Form):
         choices=OffenceCategory.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one offence category to sample."},
+    )
+    second_review_share = second_review_share_field(
+        initial=0,
+        required=False,
+        help_text="The per cent of each category's sample that a second auditor reviews without seeing the first "
+        "verdict. 0 means no second reviews.",
     )
     seed = forms.IntegerField(
         label="Seed",
@@ -253,3 +276,51 @@ class ReviewForm(forms.Form):
     def _add_model_errors(self, error: ValidationError) -> None:
         for name, errors in error.update_error_dict({}).items():
             self.add_error(name if name in self.fields else None, errors)
+
+
+class SecondReviewShareForm(forms.Form):
+    second_review_share = second_review_share_field(
+        help_text="Raising the share adds second reviews; lowering it removes none already chosen."
+    )
+
+
+class KnownAnswerForm(forms.Form):
+    reference = forms.CharField(
+        label="Crime reference",
+        max_length=50,
+        error_messages={"required": "Enter the crime reference of the decision to add."},
+    )
+    decision_correct = forms.ChoiceField(
+        label="Settled verdict: was the decision correct?",
+        choices=Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the settled verdict."},
+    )
+    source = forms.CharField(
+        label="Where does the settled verdict come from?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter where the settled verdict comes from."},
+    )
+
+
+class ResolutionForm(ReviewForm):
+    """The supervisor's final verdict on a disagreement: the same questions as a review, all required, and
+    why."""
+
+    reason = forms.CharField(
+        label="Why is this the final verdict?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Kept with the disagreement and in its history.",
+        error_messages={"required": "Explain why this is the final verdict."},
+    )
+
+    def __init__(self, *args, reason: str = "", **kwargs):
+        super().__init__(*args, submit=True, **kwargs)
+        self.fields["version"].required = False
+        self.fields["reason"].initial = reason
+
+    @classmethod
+    def answer_fields(cls) -> list[str]:
+        return [name for name in cls.base_fields if name not in ("version", "reason")]

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -169,7 +169,7 @@ class CancellationDecision(CheckedModel):
     # "never the recording force" and "decided on or after recorded" rules are database constraints.
     # On PostgreSQL one composite foreign key, (crime_record, force, recorded_on) to the crime record's
     # (id, force, recorded_on), stands for the two single ones: each decision is checked once, and its copies
-    # can never differ from the crime record's (see migration 0003_decision_matches_crime_record).
+    # can never differ from the crime record's (see migration 0004_decision_matches_crime_record).
     crime_record = models.OneToOneField(
         CrimeRecord, on_delete=models.CASCADE, related_name="decision", db_constraint=False
     )
@@ -332,6 +332,15 @@ class Audit(CheckedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    second_review_share = models.PositiveSmallIntegerField(
+        "Second review share",
+        default=0,
+        validators=[
+            MinValueValidator(0, "The second review share must be a whole number from 0 to 100."),
+            MaxValueValidator(100, "The second review share must be a whole number from 0 to 100."),
+        ],
+        help_text="Per cent of each category's sampled decisions that a second auditor reviews blind.",
+    )
 
     objects = AuditQuerySet.as_manager()
     history = _history(excluded_fields=["updated_at"])
@@ -358,6 +367,10 @@ class Audit(CheckedModel):
                     | (~Q(status=AuditStatus.SIGNED_OFF) & Q(signed_off_at__isnull=True))
                 ),
                 name="audit_signed_off_iff_sign_off_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(second_review_share__gte=0, second_review_share__lte=100),
+                name="audit_second_review_share_0_to_100",
             ),
         ]
         indexes = [models.Index(fields=["force", "status", "period_end"], name="audit_force_status_period")]
@@ -460,6 +473,13 @@ class VictimInformed(models.TextChoices):
 class ReviewKind(models.TextChoices):
     PRIMARY = "primary", "Primary review"
     SECOND = "second", "Second review"
+    # A supervisor's verdict settling a disagreement between a primary and a second review.
+    FINAL = "final", "Final verdict"
+
+    @classmethod
+    def blind_pair(cls) -> list["ReviewKind"]:
+        """The two kinds two different auditors give independently on the same decision."""
+        return [cls.PRIMARY, cls.SECOND]
 
 
 class ReviewStatus(models.TextChoices):
@@ -486,6 +506,31 @@ class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReviewQuerySet":
         """Reviews in the audits `user` may see (see `AuditQuerySet.visible_to`)."""
         return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
+
+    def blind_for(self, user) -> "ReviewQuerySet":
+        """These reviews less those `user` may not see yet: while an auditor's own review of a decision in an audit
+        is in a blind pair (primary and second) that is not yet wholly submitted, the other verdict stays hidden.
+        Supervisors and data stewards see everything."""
+        if user.is_superuser or user.roles & {Role.SUPERVISOR, Role.DATA_STEWARD}:
+            return self
+        same_item = {"audit_id": OuterRef("audit_id"), "decision_id": OuterRef("decision_id")}
+        mine = Review.objects.filter(**same_item, auditor_id=user.pk)
+        unfinished = Review.objects.filter(**same_item, kind__in=ReviewKind.blind_pair()).exclude(
+            status__in=ReviewStatus.finished()
+        )
+        return self.exclude(Exists(mine) & Exists(unfinished))
+
+    def counted_verdicts(self) -> "ReviewQuerySet":
+        """One verdict per decision per audit, the one results count: the supervisor's final verdict where a
+        disagreement between the primary and second reviews was resolved, otherwise the primary review.
+        Known-answer items are left out: they were added to test the auditors, not drawn at random."""
+        known_answer = KnownAnswerItem.objects.filter(
+            audit_id=OuterRef("audit_id"), decision_id=OuterRef("decision_id")
+        )
+        return self.filter(
+            Q(kind=ReviewKind.FINAL) | Q(kind=ReviewKind.PRIMARY, disagreement__final_review__isnull=True),
+            ~Exists(known_answer),
+        )
 
 
 # Statuses in which a review may be incomplete; answers must be whole from "submitted" on.
@@ -529,6 +574,15 @@ class Review(CheckedModel):
     return_comment = models.TextField(
         blank=True, help_text="Why the supervisor returned the review to its auditor, until it is resubmitted."
     )
+    primary_review = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="second_review",
+        help_text="Second reviews only: the primary review of the same decision, reviewed blind by someone else.",
+    )
 
     objects = ReviewQuerySet.as_manager()
     history = _history(excluded_fields=["created_at", "updated_at"])
@@ -542,7 +596,18 @@ class Review(CheckedModel):
                 name="review_one_primary_per_decision_per_audit",
                 violation_error_message="This decision is already in the audit's sample.",
             ),
+            models.UniqueConstraint(
+                fields=["audit", "decision"],
+                condition=Q(kind=ReviewKind.FINAL),
+                name="review_one_final_verdict_per_decision_per_audit",
+                violation_error_message="This decision already has a final verdict in the audit.",
+            ),
             models.CheckConstraint(condition=Q(kind__in=ReviewKind.values), name="review_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind=ReviewKind.SECOND, primary_review__isnull=False)
+                | (~Q(kind=ReviewKind.SECOND) & Q(primary_review__isnull=True)),
+                name="review_second_iff_primary_review",
+            ),
             models.CheckConstraint(condition=Q(status__in=ReviewStatus.values), name="review_status_valid"),
             models.CheckConstraint(
                 condition=Q(decision_correct="") | Q(decision_correct__in=Verdict.values),
@@ -596,6 +661,7 @@ class Review(CheckedModel):
         indexes = [
             models.Index(fields=["audit", "status"], name="review_audit_status"),
             models.Index(fields=["auditor", "status"], name="review_auditor_status"),
+            models.Index(fields=["audit", "kind", "decision"], name="review_audit_kind_decision"),
         ]
 
     def __str__(self) -> str:
@@ -625,6 +691,14 @@ class Review(CheckedModel):
             errors["victim_should_be_informed"] = "Select whether the victim should have been informed."
         if finished and self.auditor_id is None:
             errors["auditor"] = "A submitted review needs the auditor who made it."
+        if self.kind == ReviewKind.SECOND and self.primary_review_id is None:
+            errors["kind"] = "A second review needs the primary review it checks."
+        elif self.kind != ReviewKind.SECOND and self.primary_review_id is not None:
+            errors["kind"] = "Only a second review checks a primary review."
+        if self.auditor_id and self.kind in ReviewKind.blind_pair() and self._counterpart_has_same_auditor():
+            errors["auditor"] = (
+                "A second review must be done by a different auditor from the primary review of the same decision."
+            )
         self._refuse_if_locked()
         if self.audit_id and self.decision_id:
             audit, decision = self.audit, self.decision
@@ -651,6 +725,139 @@ class Review(CheckedModel):
         if Audit.objects.filter(pk=self.audit_id, status=AuditStatus.SIGNED_OFF).exists():
             raise AuditLockedError()
 
+    def _counterpart_has_same_auditor(self) -> bool:
+        """True when the other review of a blind pair (primary or second) is assigned to this review's auditor."""
+        if self.kind == ReviewKind.SECOND:
+            counterpart = Review.objects.filter(pk=self.primary_review_id)
+        else:
+            counterpart = Review.objects.filter(primary_review_id=self.pk) if self.pk else Review.objects.none()
+        return counterpart.filter(auditor_id=self.auditor_id).exists()
+
     @property
     def is_finished(self) -> bool:
         return self.status in ReviewStatus.finished()
+
+
+class DisagreementQuerySet(models.QuerySet):
+    def for_audit(self, audit) -> "DisagreementQuerySet":
+        return self.filter(audit=audit)
+
+    def unresolved(self) -> "DisagreementQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+    def resolved(self) -> "DisagreementQuerySet":
+        return self.filter(resolved_at__isnull=False)
+
+    def visible_to(self, user) -> "DisagreementQuerySet":
+        """Disagreements a supervisor may see and resolve: every one in the audits they see; none for anyone
+        else, since a disagreement shows both auditors' verdicts side by side."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if not (user.is_superuser or Role.SUPERVISOR in user.roles):
+            return self.none()
+        return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
+
+
+class Disagreement(CheckedModel):
+    """A decision on which its primary and blind second review gave different verdicts (decision correct, or
+    victim informed). A supervisor settles it with a final verdict (a review of kind "final") and a reason;
+    the two reviews themselves are never changed by it."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="disagreements")
+    decision = models.ForeignKey(CancellationDecision, on_delete=models.PROTECT, related_name="+")
+    primary_review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="disagreement")
+    second_review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="+")
+    decision_correct_differs = models.BooleanField("Decision correct differs", default=False)
+    victim_informed_differs = models.BooleanField("Victim informed differs", default=False)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    final_review = models.OneToOneField(
+        Review, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="settles"
+    )
+    reason = models.TextField("Reason for the final verdict", blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DisagreementQuerySet.as_manager()
+    history = _history()
+
+    class Meta:
+        ordering = ["audit", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision_correct_differs=True) | Q(victim_informed_differs=True),
+                name="disagreement_differs_on_something",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, final_review__isnull=True, resolved_by__isnull=True)
+                | (Q(resolved_at__isnull=False, final_review__isnull=False, resolved_by__isnull=False) & ~Q(reason="")),
+                name="disagreement_resolved_iff_final_verdict_and_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["audit", "resolved_at"], name="disagreement_audit_resolved")]
+
+    def __str__(self) -> str:
+        return f"Disagreement on {self.decision.crime_record.reference} in {self.audit.name}"
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, str] = {}
+        if not (self.decision_correct_differs or self.victim_informed_differs):
+            errors["decision_correct_differs"] = "A disagreement differs on whether the decision or victim was right."
+        resolved = [self.resolved_at is not None, self.final_review_id is not None, self.resolved_by_id is not None]
+        if any(resolved) and not all(resolved):
+            errors["resolved_at"] = "A resolved disagreement has its final verdict, who resolved it and when."
+        elif all(resolved) and not self.reason.strip():
+            errors["reason"] = "Explain why this is the final verdict."
+        if errors:
+            raise ValidationError(errors)
+
+    def get_absolute_url(self) -> str:
+        return reverse("disagreement_resolve", args=[self.pk])
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def differs_on(self) -> str:
+        parts = []
+        if self.decision_correct_differs:
+            parts.append("decision correct")
+        if self.victim_informed_differs:
+            parts.append("victim informed")
+        return " and ".join(parts).capitalize()
+
+
+class KnownAnswerItem(CheckedModel):
+    """A decision a supervisor added to an audit because its correct verdict is already settled, to measure
+    how accurately each auditor answers. Its reviews look like any other to the auditors, and are left out
+    of the audit's results."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="known_answers")
+    decision = models.ForeignKey(CancellationDecision, on_delete=models.PROTECT, related_name="+")
+    decision_correct = models.CharField(
+        "Settled verdict: was the decision correct?", max_length=12, choices=Verdict.choices
+    )
+    source = models.TextField(help_text="Where the settled verdict comes from, for example an earlier inspection.")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = _history()
+
+    class Meta:
+        ordering = ["audit", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "decision"],
+                name="known_answer_unique_per_audit",
+                violation_error_message="This decision is already a known-answer item of the audit.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_correct__in=Verdict.values), name="known_answer_decision_correct_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Known answer for {self.decision.crime_record.reference} in {self.audit.name}"

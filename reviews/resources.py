@@ -10,6 +10,8 @@ from datetime import date
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
@@ -392,4 +394,11 @@ class AuditResultResource(resources.ModelResource):
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("force").annotate(**result_counts("reviews__"))
+        # Each count over the audit's counted verdicts, as the results pages and the results download count them.
+        counted = Review.objects.filter(audit_id=OuterRef("pk")).counted_verdicts().order_by().values("audit_id")
+        return queryset.select_related("force").annotate(
+            **{
+                name: Coalesce(Subquery(counted.annotate(value=count).values("value")[:1]), 0)
+                for name, count in result_counts().items()
+            }
+        )

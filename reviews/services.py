@@ -16,10 +16,13 @@ from reviews.models import (
     AuditStatus,
     CancellationDecision,
     CrimeRecord,
+    Disagreement,
+    KnownAnswerItem,
     Review,
     ReviewKind,
     ReviewStatus,
 )
+from reviews.qa import SHARE_INVALID, second_review_selection
 from reviews.sampling import draw_order, population_checksum, propose_seed
 
 
@@ -77,6 +80,7 @@ def audit_create(
     created_by=None,
     seed: int | None = None,
     recording_grade: str = "",
+    second_review_share: int = 0,
 ) -> Audit:
     """Plan an audit of `force`'s decisions between two dates, sampling `categories` ({category: sample size}).
 
@@ -93,6 +97,7 @@ def audit_create(
         created_by=created_by,
         seed=seed,
         recording_grade=recording_grade,
+        second_review_share=second_review_share,
     )
     audit.full_clean()
     audit.save()
@@ -202,6 +207,7 @@ def audit_plan(
     categories: Mapping[str, int],
     seed: int,
     by=None,
+    second_review_share: int = 0,
 ) -> tuple[Audit, list[CategoryDraw]]:
     """Plan an audit (see `audit_create`) and draw its sample (see `audit_draw_sample`), both or neither.
 
@@ -210,7 +216,13 @@ def audit_plan(
     """
     existing = (
         Audit.objects.filter(
-            force=force, name=name, period_start=period_start, period_end=period_end, seed=seed, created_by=by
+            force=force,
+            name=name,
+            period_start=period_start,
+            period_end=period_end,
+            seed=seed,
+            created_by=by,
+            second_review_share=second_review_share,
         )
         .prefetch_related("categories")
         .first()
@@ -227,6 +239,7 @@ def audit_plan(
         categories=categories,
         created_by=by,
         seed=seed,
+        second_review_share=second_review_share,
     )
     return audit, audit_draw_sample(audit=audit, by=by)
 
@@ -296,6 +309,7 @@ def audit_draw_sample(
     if audit.status == AuditStatus.PLANNING:
         audit.status = AuditStatus.IN_PROGRESS
     _record(audit, by=by, reason="Sample drawn" if not extra_per_category else "Sample extended")
+    _select_second_reviews(audit=audit, by=by)
     return draws
 
 
@@ -317,22 +331,38 @@ def audit_assign_evenly(*, audit: Audit, auditors: Sequence, by) -> int:
     for auditor in auditors:
         _check_auditor(auditor)
     audit = _locked_audit(audit)
+    # Primary reviews first ("primary" sorts before "second"), so a second review knows whom to avoid.
     reviews = list(
-        audit.reviews.select_for_update()
-        .filter(kind=ReviewKind.PRIMARY, auditor__isnull=True)
-        .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+        audit.reviews.select_for_update(of=("self",))
+        .filter(kind__in=ReviewKind.blind_pair(), auditor__isnull=True)
+        .select_related("primary_review")
+        .order_by("kind", "decision__crime_record__offence_category", "sample_position", "pk")
     )
     loads = dict(
-        audit.reviews.filter(auditor__in=auditors).values("auditor").annotate(n=Count("pk")).values_list("auditor", "n")
+        audit.reviews.filter(auditor__in=auditors, kind__in=ReviewKind.blind_pair())
+        .values("auditor")
+        .annotate(n=Count("pk"))
+        .values_list("auditor", "n")
     )
     load = {auditor.pk: loads.get(auditor.pk, 0) for auditor in auditors}
+    assigned_to: dict[int, int] = {}
+    assigned = 0
     for review in reviews:
+        candidates = auditors
+        if review.kind == ReviewKind.SECOND:
+            primary_auditor = assigned_to.get(review.primary_review_id, review.primary_review.auditor_id)
+            # A second review waits until its primary review has an auditor, and never goes to that auditor.
+            candidates = [user for user in auditors if primary_auditor and user.pk != primary_auditor]
+            if not candidates:
+                continue
         # The least-loaded auditor next; ties go to the order in which auditors were listed.
-        auditor = min(auditors, key=lambda user: load[user.pk])
+        auditor = min(candidates, key=lambda user: load[user.pk])
         review.auditor = auditor
         _record(review, by=by, reason=f"Assigned to {auditor}")
+        assigned_to[review.pk] = auditor.pk
         load[auditor.pk] += 1
-    return len(reviews)
+        assigned += 1
+    return assigned
 
 
 @transaction.atomic
@@ -390,6 +420,8 @@ def review_save(*, review: Review, by, answers: Mapping, version: int, submit: b
         review.return_comment = ""
     review.version += 1
     _record(review, by=by, reason="Submitted" if submit else None)
+    if submit:
+        _detect_disagreement(review=review, by=by)
     return review
 
 
@@ -445,8 +477,12 @@ def audit_approve_submitted(*, audit: Audit, by) -> int:
 
 
 def sign_off_blockers(audit: Audit) -> int:
-    """How many of the audit's reviews stand in the way of signing it off (not yet approved)."""
+    """How many of the audit's reviews stand in the way of signing it off (not yet approved), second reviews
+    included."""
     return audit.reviews.filter(~Q(status=ReviewStatus.APPROVED)).count()
+
+
+UNRESOLVED_DISAGREEMENTS_CODE = "unresolved_disagreements"
 
 
 @transaction.atomic
@@ -460,6 +496,13 @@ def audit_sign_off(*, audit: Audit, by) -> Audit:
         return audit
     if not audit.reviews.exists():
         raise ValidationError("Draw the sample before signing the audit off.")
+    unresolved = audit.disagreements.unresolved().count()
+    if unresolved:
+        raise ValidationError(
+            f"{unresolved} disagreement{'s' if unresolved != 1 else ''} between first and second reviews "
+            f"{'are' if unresolved != 1 else 'is'} not resolved: record the final verdict before signing off.",
+            code=UNRESOLVED_DISAGREEMENTS_CODE,
+        )
     waiting = sign_off_blockers(audit)
     if waiting:
         raise ValidationError(
@@ -490,3 +533,178 @@ def audit_reopen(*, audit: Audit, by, reason: str) -> Audit:
     audit.signed_off_at = None
     _record(audit, by=by, reason=f"Reopened: {reason}")
     return audit
+
+
+# The answers on which a primary and a second review must agree; any other difference is left to the notes.
+COMPARED_ANSWERS = {"decision_correct": "decision_correct_differs", "victim_informed": "victim_informed_differs"}
+
+
+def _select_second_reviews(*, audit: Audit, by) -> int:
+    """Create the second reviews the audit's share asks for, chosen with `reviews.qa.second_review_selection`
+    from the sampled primary reviews (known-answer items are not part of the sample). Items are named by crime
+    reference, so the same seed and population choose the same decisions in any audit or database. Items that
+    already have a second review keep it. Returns how many were created. The caller holds the audit's lock."""
+    primaries = (
+        audit.reviews.filter(kind=ReviewKind.PRIMARY, sample_position__isnull=False)
+        .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+        .values_list("decision__crime_record__offence_category", "decision__crime_record__reference", "pk")
+    )
+    items: dict[str, list[str]] = {}
+    primary_of: dict[str, int] = {}
+    for category, reference, primary_id in primaries:
+        items.setdefault(category, []).append(reference)
+        primary_of[reference] = primary_id
+    if not items or audit.seed is None:
+        return 0
+    already: dict[str, list[str]] = {}
+    for category, reference in audit.reviews.filter(kind=ReviewKind.SECOND).values_list(
+        "decision__crime_record__offence_category", "decision__crime_record__reference"
+    ):
+        if reference in primary_of:
+            already.setdefault(category, []).append(reference)
+    selection = second_review_selection(
+        items_by_category=items, share=audit.second_review_share, seed=audit.seed, already_chosen=already
+    )
+    chosen_before = {reference for references in already.values() for reference in references}
+    primaries_by_id = {
+        review.pk: review
+        for review in audit.reviews.filter(
+            pk__in=[primary_of[ref] for refs in selection.values() for ref in refs if ref not in chosen_before]
+        )
+    }
+    created = 0
+    for references in selection.values():
+        for reference in references:
+            if reference in chosen_before:
+                continue
+            primary = primaries_by_id[primary_of[reference]]
+            second = Review(
+                audit=audit, decision_id=primary.decision_id, kind=ReviewKind.SECOND, primary_review=primary
+            )
+            _record(second, by=by, reason="Chosen for a second review")
+            created += 1
+    return created
+
+
+@transaction.atomic
+def audit_set_second_review_share(*, audit: Audit, share: int, by) -> int:
+    """Set the per cent of each category's sample that gets a blind second review, and create the second
+    reviews the new share adds (spread across categories, reproducibly from the audit's seed). Returns how
+    many were created.
+
+    Lowering the share removes nothing: a second review, once chosen, stays. Setting the same share again
+    adds nothing. Raises `ValidationError` for a share outside 0-100 and `AuditLockedError` for a signed-off
+    audit.
+    """
+    if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
+        raise ValidationError({"second_review_share": SHARE_INVALID})
+    audit = _locked_audit(audit)
+    if audit.second_review_share != share:
+        audit.second_review_share = share
+        _record(audit, by=by, reason=f"Second review share set to {share}%")
+    return _select_second_reviews(audit=audit, by=by)
+
+
+def _detect_disagreement(*, review: Review, by) -> Disagreement | None:
+    """After `review` is submitted: when its blind partner (the primary or the second review of the same
+    decision) is finished too, record whether their verdicts differ. Safe to repeat: one disagreement per
+    pair at most, and an unresolved one disappears when a returned review is resubmitted in agreement.
+    The caller holds the audit's lock."""
+    if review.kind == ReviewKind.PRIMARY:
+        primary, second = review, Review.objects.filter(primary_review=review).first()
+    elif review.kind == ReviewKind.SECOND:
+        primary, second = Review.objects.get(pk=review.primary_review_id), review
+    else:
+        return None
+    if second is None or not (primary.is_finished and second.is_finished):
+        return None
+    differs = {flag: getattr(primary, name) != getattr(second, name) for name, flag in COMPARED_ANSWERS.items()}
+    existing = Disagreement.objects.filter(primary_review=primary).first()
+    if existing is not None and existing.is_resolved:
+        return existing
+    if not any(differs.values()):
+        if existing is not None:
+            existing._history_user = by
+            existing._change_reason = "The two reviews now agree"
+            existing.delete()
+        return None
+    disagreement = existing or Disagreement(
+        audit=primary.audit, decision_id=primary.decision_id, primary_review=primary, second_review=second
+    )
+    if existing is not None and all(getattr(existing, flag) == value for flag, value in differs.items()):
+        return existing
+    for flag, value in differs.items():
+        setattr(disagreement, flag, value)
+    _record(disagreement, by=by, reason="The two reviews differ")
+    return disagreement
+
+
+@transaction.atomic
+def disagreement_resolve(*, disagreement: Disagreement, by, answers: Mapping, reason: str) -> Disagreement:
+    """Record the supervisor's final verdict on a disagreement (`answers`, a mapping of `ANSWER_FIELDS`) and
+    why. The final verdict is a review of kind "final", which the results count instead of the primary
+    review; the primary and second reviews are not changed. Resolving again replaces the final verdict and
+    reason, with the earlier ones kept in the history; the same resolution sent twice changes nothing.
+
+    Raises `ValidationError` with a message per field for an empty reason or answers that break the review
+    rules, and `AuditLockedError` for a signed-off audit.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Explain why this is the final verdict."})
+    audit = _locked_audit(disagreement.audit)
+    disagreement = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
+    final = Review.objects.filter(pk=disagreement.final_review_id).first() or Review(
+        audit=audit, decision_id=disagreement.decision_id, kind=ReviewKind.FINAL, status=ReviewStatus.APPROVED
+    )
+    if disagreement.is_resolved and disagreement.reason == reason and _same_answers(final, answers):
+        return disagreement
+    for name in ANSWER_FIELDS:
+        if name in answers:
+            setattr(final, name, answers[name])
+    final.auditor = by
+    final.submitted_at = timezone.now()
+    if final.pk:
+        final.version += 1
+    _record(final, by=by, reason=f"Final verdict: {reason}")
+    disagreement.final_review = final
+    disagreement.reason = reason
+    disagreement.resolved_by = by
+    disagreement.resolved_at = timezone.now()
+    _record(disagreement, by=by, reason="Resolved")
+    return disagreement
+
+
+@transaction.atomic
+def known_answer_add(*, audit: Audit, reference: str, decision_correct: str, source: str, by) -> KnownAnswerItem:
+    """Add to the audit a decision whose verdict is already settled (`decision_correct`), found by its crime
+    reference among the audit's force's decisions in the audit's period. It gets a primary review like any
+    sampled decision, to be assigned as usual; its answers are compared with the settled verdict and left
+    out of the results. Adding the same item again returns the one already added.
+
+    Raises `ValidationError` for an unknown reference, a decision outside the audit, one already in the
+    sample, an empty source or an unknown verdict; `AuditLockedError` for a signed-off audit.
+    """
+    audit = _locked_audit(audit)
+    reference = reference.strip()
+    decision = (
+        CancellationDecision.objects.for_force(audit.force_id)
+        .filter(crime_record__reference=reference)
+        .select_related("crime_record")
+        .first()
+    )
+    if decision is None:
+        raise ValidationError({"reference": f"{audit.force.name} has no cancelled crime with this reference."})
+    existing = KnownAnswerItem.objects.filter(audit=audit, decision=decision).first()
+    if existing is not None:
+        if existing.decision_correct != decision_correct:
+            raise ValidationError({"reference": "This decision is already a known-answer item with another verdict."})
+        return existing
+    if audit.reviews.filter(decision=decision).exists():
+        raise ValidationError({"reference": "This decision is already in the audit's sample."})
+    item = KnownAnswerItem(
+        audit=audit, decision=decision, decision_correct=decision_correct, source=source.strip(), added_by=by
+    )
+    _record(item, by=by, reason="Known-answer item added")
+    _record(Review(audit=audit, decision=decision), by=by, reason="Known-answer item added")
+    return item

@@ -21,7 +21,6 @@ from reviews.models import (
     OffenceCategory,
     RecordingGrade,
     Review,
-    ReviewKind,
     ReviewStatus,
     Verdict,
     VictimInformed,
@@ -62,11 +61,11 @@ class Scope:
         return WORK_IN_PROGRESS_LABEL if self.include_in_progress else SIGNED_OFF_LABEL
 
     def reviews(self) -> QuerySet[Review]:
-        """The primary reviews these figures count, in any audit."""
+        """The verdicts these figures count, in any audit: one per decision per audit (see `counted_verdicts`)."""
         counted = Q(audit__status=AuditStatus.SIGNED_OFF, status=ReviewStatus.APPROVED)
         if self.include_in_progress:
             counted |= Q(audit__status=AuditStatus.IN_PROGRESS, status__in=ReviewStatus.finished())
-        return Review.objects.filter(counted, kind=ReviewKind.PRIMARY)
+        return Review.objects.filter(counted).counted_verdicts()
 
 
 def may_include_work_in_progress(user) -> bool:

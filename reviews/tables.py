@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from reviews.models import Audit, Review
+from reviews.models import Audit, Disagreement, Review
 
 
 class AuditTable(tables.Table):
@@ -74,10 +74,47 @@ class AuditReviewTable(SampledReviewTable):
     """A supervisor's list of every review in one audit."""
 
     auditor = tables.Column(order_by=("auditor__first_name", "auditor__last_name"), default="Not assigned")
+    kind = tables.Column(verbose_name="Review")
     decision_correct = tables.Column(verbose_name="Decision correct?", default="")
 
     class Meta:
         model = Review
         fields = []
-        sequence = ["reference", "category", "auditor", "status", "decision_correct"]
+        sequence = ["reference", "category", "kind", "auditor", "status", "decision_correct"]
         empty_text = "No sample has been drawn yet."
+
+
+class DisagreementTable(tables.Table):
+    """The supervisor's disagreements: which decision, which audit, what differs and whether it is settled.
+    Neither verdict is shown here: the resolution page shows both side by side."""
+
+    reference = tables.Column(
+        verbose_name="Crime reference",
+        accessor="decision__crime_record__reference",
+        linkify=lambda record: record.get_absolute_url(),
+        order_by=("decision__crime_record__reference",),
+    )
+    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
+    category = tables.Column(
+        verbose_name="Offence category",
+        accessor="decision__crime_record__offence_category",
+        order_by=("decision__crime_record__offence_category",),
+    )
+    differs = tables.Column(verbose_name="Differ on", accessor="differs_on", orderable=False)
+    auditors = tables.TemplateColumn(
+        "{{ record.primary_review.auditor }} and {{ record.second_review.auditor }}", orderable=False
+    )
+    status = tables.TemplateColumn(
+        '{% if record.is_resolved %}<strong class="govuk-tag govuk-tag--green">Resolved</strong>'
+        '{% else %}<strong class="govuk-tag govuk-tag--red">Waiting for a final verdict</strong>{% endif %}',
+        order_by=("resolved_at",),
+    )
+
+    class Meta:
+        model = Disagreement
+        fields = []
+        sequence = ["reference", "audit", "category", "differs", "auditors", "status"]
+        empty_text = "No disagreements match."
+
+    def render_category(self, record):
+        return record.decision.crime_record.get_offence_category_display()

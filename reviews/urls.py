@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import summary_views, views, workflow_views
+from reviews import quality_views, summary_views, views, workflow_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -35,4 +35,15 @@ urlpatterns = [
     path(
         "import-templates/<slug:table>.<slug:file_format>", views.ImportTemplateView.as_view(), name="import_template"
     ),
+]
+
+urlpatterns += [
+    path(
+        "audits/<int:pk>/second-reviews/",
+        quality_views.AuditSecondReviewsView.as_view(),
+        name="audit_second_reviews",
+    ),
+    path("audits/<int:pk>/known-answers/", quality_views.AuditKnownAnswerView.as_view(), name="audit_known_answers"),
+    path("disagreements/", quality_views.DisagreementListView.as_view(), name="disagreement_list"),
+    path("disagreements/<int:pk>/", quality_views.DisagreementResolveView.as_view(), name="disagreement_resolve"),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -111,6 +112,7 @@ class AuditPlanView(SupervisorMixin, FormView):
                 categories=data["sizes"],
                 seed=data["seed"],
                 by=self.request.user,
+                second_review_share=data.get("second_review_share") or 0,
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -138,9 +140,10 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
     def get_table_data(self):
         return (
             Review.objects.for_audit(self.get_audit())
-            .filter(kind=ReviewKind.PRIMARY)
+            .filter(kind__in=ReviewKind.blind_pair())
             .select_related("decision__crime_record", "auditor")
-            .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+            .annotate(position=Coalesce("sample_position", "primary_review__sample_position"))
+            .order_by("decision__crime_record__offence_category", "position", "decision_id", "kind", "pk")
         )
 
     def get_context_data(self, **kwargs):
@@ -161,6 +164,7 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
             audit_staff=audit_staff,
             can_sign_off=not audit.is_locked and counts["total"] > 0 and counts["approved"] == counts["total"],
             history=selectors.history_of(audit) if is_supervisor else [],
+            quality=selectors.audit_quality(audit=audit) if is_supervisor else None,
         )
         return context
 
@@ -259,11 +263,13 @@ class AuditAssignView(AuditActionView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Second reviews are listed after their primary review, so that each can go to someone else.
         reviews = (
             Review.objects.for_audit(self.get_audit())
-            .filter(kind=ReviewKind.PRIMARY)
+            .filter(kind__in=ReviewKind.blind_pair())
             .select_related("decision__crime_record", "auditor")
-            .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+            .annotate(position=Coalesce("sample_position", "primary_review__sample_position"))
+            .order_by("decision__crime_record__offence_category", "position", "decision_id", "kind", "pk")
         )
         page = Paginator(reviews, self.per_page).get_page(self.request.GET.get("page"))
         context.update(
@@ -295,7 +301,7 @@ class AuditApproveView(AuditActionView):
 
 
 class AuditSignOffView(AuditActionView):
-    template_name = "reviews/audit_confirm.html"
+    template_name = "reviews/audit_sign_off.html"
     form_class = forms.Form
     title = "Sign the audit off"
 
@@ -308,6 +314,7 @@ class AuditSignOffView(AuditActionView):
             explanation="Signing off locks the audit: no one can change its reviews unless a supervisor reopens "
             "it, giving a reason.",
             button="Sign off",
+            unresolved=selectors.unresolved_disagreements(audit=self.get_audit()),
             **kwargs,
         )
 
@@ -429,6 +436,8 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
             can_edit=self.can_edit(),
             is_supervisor=is_supervisor,
             history=selectors.history_of(review) if is_supervisor else [],
+            # Only supervisors may learn that the other review of the pair disagreed.
+            disagreement=selectors.disagreement_of(review=review) if is_supervisor else None,
         )
         return context
 

@@ -15,9 +15,12 @@ from reviews.models import (
     CancellationDecision,
     CrimeRecord,
     Criterion,
+    Disagreement,
+    KnownAnswerItem,
     OffenceCategory,
     Outcome,
     Review,
+    ReviewKind,
 )
 
 
@@ -103,6 +106,18 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     audit = factory.SubFactory(AuditFactory)
     decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
     auditor = factory.SubFactory(UserFactory, role=Role.AUDITOR)
+    kind = ReviewKind.PRIMARY
+    # A second review reviews the same decision as a primary review (not started) by another auditor.
+    primary_review = factory.Maybe(
+        factory.LazyAttribute(lambda review: review.kind == ReviewKind.SECOND),
+        yes_declaration=factory.SubFactory(
+            "tests.factories.ReviewFactory",
+            audit=factory.SelfAttribute("..audit"),
+            decision=factory.SelfAttribute("..decision"),
+            kind=ReviewKind.PRIMARY,
+        ),
+        no_declaration=None,
+    )
 
 
 def sampled_audit(
@@ -118,3 +133,44 @@ def sampled_audit(
     if auditors:
         audit_assign_evenly(audit=audit, auditors=list(auditors), by=by)
     return audit
+
+
+class KnownAnswerItemFactory(factory.django.DjangoModelFactory):
+    """A decision of the audit's force, in its period, whose verdict is settled as correct."""
+
+    class Meta:
+        model = KnownAnswerItem
+
+    audit = factory.SubFactory(AuditFactory)
+    decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
+    decision_correct = "yes"
+    source = "Settled at the 2025 inspection."
+    added_by = factory.SubFactory(UserFactory, role=Role.SUPERVISOR)
+
+
+class DisagreementFactory(factory.django.DjangoModelFactory):
+    """An unresolved disagreement: the primary review said the decision was correct, the blind second
+    review (by another auditor) that it was not. Both submitted."""
+
+    class Meta:
+        model = Disagreement
+
+    audit = factory.SubFactory(AuditFactory, status="in_progress")
+    second_review = factory.SubFactory(
+        ReviewFactory,
+        audit=factory.SelfAttribute("..audit"),
+        kind=ReviewKind.SECOND,
+        status="submitted",
+        decision_correct="no",
+        incorrect_reason="other",
+        notes="Second opinion.",
+        victim_should_be_informed=False,
+        no_need_to_inform_reason="other",
+        primary_review__status="submitted",
+        primary_review__decision_correct="yes",
+        primary_review__victim_should_be_informed=False,
+        primary_review__no_need_to_inform_reason="other",
+    )
+    primary_review = factory.SelfAttribute("second_review.primary_review")
+    decision = factory.SelfAttribute("second_review.decision")
+    decision_correct_differs = True

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from reviews.models import AuditStatus, ReviewStatus, Verdict
-from tests.factories import AuditFactory, ReviewFactory, UserFactory
+from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,10 @@ def force_row(**statuses: tuple[int, int] | int) -> Row:
 
 def force_audit(**statuses: tuple[int, int] | int) -> Row:
     return Row("force_audit", {role: _pair(status) for role, status in statuses.items()})
+
+
+def disagreement(**statuses: tuple[int, int] | int) -> Row:
+    return Row("disagreement", {role: _pair(status) for role, status in statuses.items()})
 
 
 def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
@@ -112,6 +116,11 @@ MATRIX: dict[str, Row] = {
         data_steward=200,
         force_viewer=200,
     ),
+    # Quality assurance is the supervisors': a disagreement shows both auditors' verdicts side by side.
+    "audit_second_reviews": audit(**SUPERVISORS_ONLY),
+    "audit_known_answers": audit(**SUPERVISORS_ONLY),
+    "disagreement_list": none(**SUPERVISORS_ONLY),
+    "disagreement_resolve": disagreement(**SUPERVISORS_ONLY),
 }
 
 
@@ -169,6 +178,7 @@ def objects(people, northamptonshire, kent):
         victim_should_be_informed=True,
         victim_informed="yes",
     )
+    own_disagreement = DisagreementFactory(audit=own_audit)
     own_audit.status = AuditStatus.SIGNED_OFF
     own_audit.signed_off_by = people["supervisor"]
     own_audit.signed_off_at = timezone.now()
@@ -179,7 +189,9 @@ def objects(people, northamptonshire, kent):
         auditor=UserFactory(username="other-auditor", role=Role.AUDITOR),
         decision__decided_on=date(2026, 2, 1),
     )
+    foreign_disagreement = DisagreementFactory(audit=foreign_audit)
     return {
+        "disagreement": ({"pk": own_disagreement.pk}, {"pk": foreign_disagreement.pk}),
         "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
         "review": ({"pk": own_review.pk}, {"pk": foreign_review.pk}),
         "force": ({"code": northamptonshire.code}, {"code": kent.code}),

@@ -1,5 +1,5 @@
 """On PostgreSQL a decision's copies of its crime record's force and recorded date are guaranteed by one composite
-foreign key (migration reviews 0003), whatever writes them: the ORM, an import's SQL, or someone at a SQL prompt."""
+foreign key (migration reviews 0004), whatever writes them: the ORM, an import's SQL, or someone at a SQL prompt."""
 
 from datetime import date
 

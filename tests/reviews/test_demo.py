@@ -13,6 +13,7 @@ from reviews.models import (
     Criterion,
     OffenceCategory,
     Review,
+    ReviewKind,
     ReviewStatus,
 )
 
@@ -38,6 +39,7 @@ def fingerprint() -> str:
         "audit__name",
         "decision__crime_record__reference",
         "auditor__username",
+        "kind",
         "status",
         "decision_correct",
         "incorrect_reason",
@@ -67,6 +69,9 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
 
     in_progress = Audit.objects.get(status=AuditStatus.IN_PROGRESS)
     assert set(in_progress.reviews.values_list("status", flat=True)) == set(ReviewStatus.values)
+    # Quality assurance to look at: second reviews, one of them disagreeing with its primary review.
+    assert in_progress.reviews.filter(kind=ReviewKind.SECOND).count() == 4
+    assert in_progress.disagreements.unresolved().count() == 1
     assert Audit.objects.filter(status=AuditStatus.SIGNED_OFF).exists()
     for role in Role.values:
         assert User.objects.filter(groups__name=role).exists(), role

@@ -273,7 +273,7 @@ def test_the_start_page_links_to_the_downloads_a_user_may_have(client, auditor, 
 def test_review_exports_keep_only_primary_reviews(client, supervisor):
     audit = AuditFactory()
     primary = ReviewFactory(audit=audit)
-    ReviewFactory(audit=audit, decision=primary.decision, kind="second")
+    ReviewFactory(audit=audit, decision=primary.decision, kind="second", primary_review=primary)
     client.force_login(supervisor)
 
     assert len(csv_rows(download(client, "reviews", query={"audit": audit.pk}))) == 1

@@ -19,6 +19,7 @@ from reviews.models import (
     CancellationDecision,
     CrimeRecord,
     Criterion,
+    Disagreement,
     IncorrectReason,
     NoNeedToInformReason,
     Outcome,
@@ -32,6 +33,7 @@ from tests.factories import (
     AuditFactory,
     CrimeRecordFactory,
     DecisionFactory,
+    KnownAnswerItemFactory,
     ReviewFactory,
     UserFactory,
     force,
@@ -128,6 +130,32 @@ def submitted_review(**answers):
         "submitted_at": timezone.now(),
     } | answers
     return ReviewFactory(**values)
+
+
+def second_final_verdict():
+    final = ReviewFactory(kind=ReviewKind.FINAL)
+    return ReviewFactory.build(audit=final.audit, decision=final.decision, auditor=final.auditor, kind=ReviewKind.FINAL)
+
+
+def disagreement(**values):
+    second = ReviewFactory(kind=ReviewKind.SECOND)
+    primary = second.primary_review
+    values = {"decision_correct_differs": True} | values
+    return Disagreement(
+        audit=primary.audit, decision=primary.decision, primary_review=primary, second_review=second, **values
+    )
+
+
+def resolved_disagreement(**values):
+    item = disagreement()
+    final = ReviewFactory(audit=item.audit, decision=item.decision, kind=ReviewKind.FINAL)
+    values = {"final_review": final, "resolved_by": final.auditor, "resolved_at": timezone.now(), "reason": "Why"}
+    return changed(item, **values)
+
+
+def duplicate_known_answer():
+    item = KnownAnswerItemFactory()
+    return KnownAnswerItemFactory.build(audit=item.audit, decision=item.decision, added_by=item.added_by)
 
 
 BROKEN = [
@@ -286,6 +314,53 @@ BROKEN = [
         {"auditor": ["A submitted review needs the auditor who made it."]},
         variant="approved_without_auditor",
     ),
+    Broken(
+        second_final_verdict,
+        "review_one_final_verdict_per_decision_per_audit",
+        {NON_FIELD_ERRORS: ["This decision already has a final verdict in the audit."]},
+    ),
+    Broken(
+        lambda: changed(ReviewFactory(kind=ReviewKind.SECOND), primary_review=None),
+        "review_second_iff_primary_review",
+        {"kind": ["A second review needs the primary review it checks."]},
+        variant="second_without_primary",
+    ),
+    Broken(
+        lambda: changed(ReviewFactory(kind=ReviewKind.SECOND), kind=ReviewKind.PRIMARY),
+        "review_second_iff_primary_review",
+        {"kind": ["Only a second review checks a primary review."]},
+        variant="primary_with_primary",
+    ),
+    # Audit settings added for quality assurance
+    Broken(
+        lambda: changed(AuditFactory(), second_review_share=101),
+        "audit_second_review_share_0_to_100",
+        {"second_review_share": ["The second review share must be a whole number from 0 to 100."]},
+    ),
+    # Disagreement
+    Broken(
+        lambda: disagreement(decision_correct_differs=False),
+        "disagreement_differs_on_something",
+        {"decision_correct_differs": ["A disagreement differs on whether the decision or victim was right."]},
+    ),
+    Broken(
+        lambda: changed(resolved_disagreement(), reason=""),
+        "disagreement_resolved_iff_final_verdict_and_reason",
+        {"reason": ["Explain why this is the final verdict."]},
+        variant="without_reason",
+    ),
+    Broken(
+        lambda: changed(resolved_disagreement(), final_review=None),
+        "disagreement_resolved_iff_final_verdict_and_reason",
+        {"resolved_at": ["A resolved disagreement has its final verdict, who resolved it and when."]},
+        variant="without_final_verdict",
+    ),
+    # KnownAnswerItem
+    Broken(
+        duplicate_known_answer,
+        "known_answer_unique_per_audit",
+        {NON_FIELD_ERRORS: ["This decision is already a known-answer item of the audit."]},
+    ),
 ]
 
 
@@ -342,6 +417,7 @@ CHOICES = [
         ("review_no_need_to_inform_reason_valid",),
     ),
     (ReviewFactory, {"victim_should_be_informed": True}, "victim_informed", "maybe", ("review_victim_informed_valid",)),
+    (KnownAnswerItemFactory, {}, "decision_correct", "perhaps", ("known_answer_decision_correct_valid",)),
 ]
 CHOICE_IDS = [names[0] for *_, names in CHOICES]
 
@@ -518,13 +594,55 @@ def test_review_of_decision_on_audit_period_boundary_is_valid(decided_on):
 
 def test_second_review_of_same_decision_in_same_audit_is_allowed():
     primary = ReviewFactory()
-    for _ in range(2):
-        second = ReviewFactory.build(
-            audit=primary.audit, decision=primary.decision, auditor=UserFactory(), kind=ReviewKind.SECOND
-        )
-        second.full_clean()
-        second.save()
-    assert primary.decision.reviews.count() == 3
+    second = ReviewFactory.build(
+        audit=primary.audit,
+        decision=primary.decision,
+        auditor=UserFactory(),
+        kind=ReviewKind.SECOND,
+        primary_review=primary,
+    )
+    second.full_clean()
+    second.save()
+    assert primary.decision.reviews.count() == 2
+
+
+def test_a_primary_review_has_one_second_review_at_most():
+    primary = ReviewFactory()
+    ReviewFactory(audit=primary.audit, decision=primary.decision, kind=ReviewKind.SECOND, primary_review=primary)
+    another = ReviewFactory.build(
+        audit=primary.audit, decision=primary.decision, auditor=UserFactory(), kind=ReviewKind.SECOND
+    )
+    another.primary_review = primary
+    with pytest.raises(ValidationError):
+        another.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        another.save()
+
+
+def test_second_review_needs_its_primary_review_in_the_database():
+    primary = ReviewFactory()
+    orphan = ReviewFactory.build(audit=primary.audit, decision=primary.decision, auditor=UserFactory())
+    orphan.kind = ReviewKind.SECOND
+    with pytest.raises(IntegrityError), transaction.atomic():
+        orphan.save()
+
+
+def test_second_review_by_the_primary_auditor_is_refused_both_ways():
+    primary = ReviewFactory()
+    same = ReviewFactory.build(
+        audit=primary.audit,
+        decision=primary.decision,
+        auditor=primary.auditor,
+        kind=ReviewKind.SECOND,
+        primary_review=primary,
+    )
+    with pytest.raises(ValidationError, match="different auditor"):
+        same.full_clean()
+    second = ReviewFactory(kind=ReviewKind.SECOND)
+    first = second.primary_review
+    first.auditor = second.auditor
+    with pytest.raises(ValidationError, match="different auditor"):
+        first.full_clean()
 
 
 def test_same_decision_may_be_primary_in_two_audits():

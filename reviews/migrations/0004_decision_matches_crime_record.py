@@ -38,7 +38,7 @@ def _run(statements):
 class Migration(migrations.Migration):
     dependencies = [
         ("forces", "0002_load_forces"),
-        ("reviews", "0002_audit_workflow"),
+        ("reviews", "0003_quality_assurance"),
     ]
 
     operations = [
