@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -306,7 +307,14 @@ class AuditSignOffView(AuditActionView):
     title = "Sign the audit off"
 
     def act(self, form):
-        services.audit_sign_off(audit=self.get_audit(), by=self.request.user)
+        audit = services.audit_sign_off(audit=self.get_audit(), by=self.request.user)
+        if audit.signed_off_by_id != self.request.user.pk:
+            # Someone else signed it off first (perhaps a moment ago, from another page): say so, not "done".
+            when = timezone.localtime(audit.signed_off_at)
+            return (
+                f"{audit.signed_off_by} had already signed this audit off, at {when:%H:%M} on {when:%-d %B %Y}. "
+                "Nothing was changed."
+            )
         return "The audit is signed off. Its reviews can no longer be changed."
 
     def get_context_data(self, **kwargs):

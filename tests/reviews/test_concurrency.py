@@ -194,10 +194,15 @@ def test_two_simultaneous_sign_offs_of_an_audit_sign_it_off_once(auditor, superv
     sign_offs = audit.history.filter(history_change_reason="Signed off")
     assert sign_offs.count() == 1
     assert sign_offs.get().history_user == audit.signed_off_by
-    for response in responses:
-        page = response.content.decode()
+    pages = {}
+    for who, response in zip(people, responses, strict=True):
+        pages[who] = response.content.decode()
         assert response.status_code == 200
         assert response.redirect_chain[-1][0] == audit.get_absolute_url()
         # Each supervisor lands on the audit page, which says it is signed off and by whom.
-        assert "The audit is signed off." in page
-        assert f"Signed off by {audit.signed_off_by}" in page
+        assert f"Signed off by {audit.signed_off_by}" in pages[who]
+    winner = "first" if audit.signed_off_by == supervisor else "second"
+    loser = "second" if winner == "first" else "first"
+    assert "The audit is signed off." in pages[winner]
+    assert f"{audit.signed_off_by} had already signed this audit off" in pages[loser]
+    assert "Nothing was changed." in pages[loser]

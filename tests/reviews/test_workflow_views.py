@@ -408,6 +408,24 @@ def test_sign_off_needs_every_review_approved_and_locks_the_audit(client, audit,
     assert "The audit is signed off." in response.content.decode()
 
 
+def test_a_second_sign_off_is_told_someone_else_signed_off_first(client, audit, supervisor):
+    from tests.factories import UserFactory
+
+    submit_all(audit)
+    client.force_login(supervisor)
+    client.post(reverse("audit_approve", args=[audit.pk]))
+    client.post(reverse("audit_sign_off", args=[audit.pk]))
+    colleague = UserFactory(username="second-lead", first_name="Sam", last_name="Lee", role=Role.SUPERVISOR)
+    client.force_login(colleague)
+
+    page = client.post(reverse("audit_sign_off", args=[audit.pk]), follow=True).content.decode()
+
+    audit.refresh_from_db()
+    assert audit.signed_off_by == supervisor
+    assert f"{supervisor} had already signed this audit off" in page
+    assert "Nothing was changed." in page
+
+
 def test_reopening_needs_a_reason_and_the_reason_is_kept(client, audit, supervisor):
     submit_all(audit)
     client.force_login(supervisor)
