@@ -35,7 +35,10 @@ def fingerprint() -> str:
         "receiving_force__code",
         "rationale",
     )
-    reviews = Review.objects.order_by("audit__force__code", "decision__crime_record__reference").values_list(
+    # A decision can have a primary and a second review in one audit: the kind completes the order.
+    reviews = Review.objects.order_by(
+        "audit__force__code", "audit__name", "decision__crime_record__reference", "kind"
+    ).values_list(
         "audit__name",
         "decision__crime_record__reference",
         "auditor__username",
