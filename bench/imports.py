@@ -37,7 +37,7 @@ django.setup()
 from django.test import RequestFactory
 from accounts.models import User
 from reviews.views import ExportView
-user = User(username="bench", is_superuser=True, is_active=True)
+user, _ = User.objects.get_or_create(username="bench-export", defaults={"is_superuser": True})
 request = RequestFactory().get("/export/decisions.csv?" + sys.argv[1])
 request.user = user
 started = time.perf_counter()
