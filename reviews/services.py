@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import Role
 from forces.models import Force
@@ -275,6 +276,7 @@ def audit_draw_sample(
     drawn = set(audit.reviews.filter(kind=ReviewKind.PRIMARY).values_list("decision_id", flat=True))
     now = timezone.now()
     draws = []
+    new_reviews: list[Review] = []
     audit_categories = list(audit.categories.select_for_update().order_by("offence_category"))
     populations = audit_populations(
         audit=audit, categories=[audit_category.offence_category for audit_category in audit_categories]
@@ -297,8 +299,7 @@ def audit_draw_sample(
             reference, decision_id = population[index]
             draw.references.append(reference)
             if decision_id not in drawn:
-                review = Review(audit=audit, decision_id=decision_id, sample_position=position)
-                _record(review, by=by)
+                new_reviews.append(Review(audit=audit, decision_id=decision_id, sample_position=position))
                 drawn.add(decision_id)
                 draw.added += 1
         audit_category.population_size = len(population)
@@ -306,6 +307,12 @@ def audit_draw_sample(
         audit_category.drawn_at = audit_category.drawn_at or now
         _record(audit_category, by=by)
         draws.append(draw)
+    # The new reviews go in together, each with its history entry. What `full_clean()` would look up row by row
+    # is settled already: the audit is locked and open, each decision comes from its population, and `drawn`
+    # holds every decision the audit has, so none is sampled twice; the database checks the rest as they go in.
+    for review in new_reviews:
+        review.clean_fields(exclude=["audit", "decision", "auditor", "primary_review"])
+    bulk_create_with_history(new_reviews, Review, batch_size=500, default_user=by, default_date=now)
     if audit.status == AuditStatus.PLANNING:
         audit.status = AuditStatus.IN_PROGRESS
     _record(audit, by=by, reason="Sample drawn" if not extra_per_category else "Sample extended")

@@ -6,6 +6,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reviews.models import AuditStatus, OffenceCategory, Review
 from reviews.sampling import margins_of_error, population_checksum, wilson_interval
@@ -218,3 +220,17 @@ def test_an_audit_without_a_seed_gets_one_proposed_and_stored(client, supervisor
     second = client.get("/audits/new/").context["form"]["seed"].value()
     assert isinstance(first, int)
     assert first != second
+
+
+def test_drawing_runs_the_same_queries_for_a_sample_of_3_or_30():
+    population(40)
+    small = plan(5, {OffenceCategory.VIOLENCE: 3}, "Small")
+    large = plan(5, {OffenceCategory.VIOLENCE: 30}, "Large")
+    with CaptureQueriesContext(connection) as small_draw:
+        audit_draw_sample(audit=small)
+    with CaptureQueriesContext(connection) as large_draw:
+        audit_draw_sample(audit=large)
+
+    assert len(drawn(large)) == 30
+    assert len(large_draw) == len(small_draw), [query["sql"] for query in large_draw]
+    assert Review.history.filter(audit_id=large.pk, history_type="+").count() == 30, "each sampled item is on record"
