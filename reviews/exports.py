@@ -27,9 +27,9 @@ from reviews.models import (
     Review,
     ReviewKind,
     ReviewStatus,
-    Verdict,
     VictimInformed,
 )
+from reviews.summaries import FIGURES
 
 # Rows fetched from the database, and written to the response, at a time.
 CHUNK_ROWS = 2_000
@@ -161,21 +161,29 @@ RESULT_COLUMNS = (
 )
 
 
+# Each results column that the results pages also count (`summaries.FIGURES`), and the figure it is.
+RESULT_FIGURES = {
+    "decisions_reviewed": "reviewed",
+    "correct": "correct",
+    "incorrect": "incorrect",
+    "cannot_tell": "cannot_tell",
+    "victims_who_should_have_been_informed": "victims_should",
+    "victims_not_informed": "victims_not_told",
+}
+
+
 def result_counts() -> dict[str, Count]:
     """The counts of results, as aggregates over finished counted verdicts (`ReviewQuerySet.counted_verdicts`:
-    a resolved disagreement's final verdict, otherwise the primary review), in the order of the results columns."""
+    a resolved disagreement's final verdict, otherwise the primary review), in the order of the results columns.
+    Each is the results pages' own figure, so a download and a page cannot count a verdict differently."""
     finished = Q(status__in=ReviewStatus.finished())
-    should = finished & Q(victim_should_be_informed=True)
-    not_informed = [VictimInformed.NO, VictimInformed.NO_RECORD]
-    return {
-        "decisions_reviewed": Count("pk", filter=finished),
-        "correct": Count("pk", filter=finished & Q(decision_correct=Verdict.YES)),
-        "incorrect": Count("pk", filter=finished & Q(decision_correct=Verdict.NO)),
-        "cannot_tell": Count("pk", filter=finished & Q(decision_correct=Verdict.CANNOT_TELL)),
-        "victims_who_should_have_been_informed": Count("pk", filter=should),
-        "victims_informed": Count("pk", filter=should & Q(victim_informed=VictimInformed.YES)),
-        "victims_not_informed": Count("pk", filter=should & Q(victim_informed__in=not_informed)),
-    }
+
+    def count(condition: Q | None) -> Count:
+        return Count("pk", filter=finished & condition if condition else finished)
+
+    counts = {column: count(FIGURES[figure].filter) for column, figure in RESULT_FIGURES.items()}
+    counts["victims_informed"] = count(Q(victim_should_be_informed=True, victim_informed=VictimInformed.YES))
+    return {column: counts[column] for column in RESULT_COLUMNS[4:]}
 
 
 def result_rows(queryset: QuerySet, user) -> Iterator[tuple]:
