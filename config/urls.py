@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.forms import SignInForm
 
+admin.autodiscover()
 admin.site.site_header = "Cancellation Review: data administration"
 admin.site.site_title = "Cancellation Review"
 admin.site.index_title = "Forces, crime records, audits and users"

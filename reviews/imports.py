@@ -253,13 +253,31 @@ def _read_csv(file: IO[bytes]):
     delimiter = max((b",", b";", b"\t"), key=first_line.count).decode()
     if delimiter != ",":
         notices.append(f"The columns are separated by {'semicolons' if delimiter == ';' else 'tabs'}; read as such.")
-    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    text = io.TextIOWrapper(_KeptOpen(file), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
     try:
         headings = next(reader, None)
     except csv.Error as error:
         raise ImportFileError(f"The file is not a readable CSV file ({error}).") from error
     return headings, _csv_records(reader), notices
+
+
+class _KeptOpen(io.BufferedIOBase):
+    """The caller's binary file, read through a text wrapper that must leave it open when it goes: the caller
+    opened it, and may read it again from the start."""
+
+    def __init__(self, file: IO[bytes]):
+        super().__init__()
+        self.file = file
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self.file.read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.file.read(size)
 
 
 def _csv_records(reader) -> Iterator[list[str]]:
@@ -548,9 +566,20 @@ CRITERION_OUTCOME = {criterion.value: criterion.outcome.value for criterion in C
 class DecisionRowParser:
     """Checks one row of a decisions file against every rule that row alone can break."""
 
+    # A file's dates repeat (a few thousand days in years of decisions): each distinct one is checked once.
+    DATES_REMEMBERED = 20_000
+
     def __init__(self, forces: ForceLookup | None = None):
         self.forces = forces or ForceLookup()
         self._force = self.forces.get_lowercase
+        self._dates: dict[str, str] = {}
+        self._known_date = self._dates.get
+
+    def _iso_date(self, value: str) -> str | None:
+        iso = _iso(value)
+        if iso is not None and len(self._dates) < self.DATES_REMEMBERED:
+            self._dates[value] = iso
+        return iso
 
     def parse(self, number: int, cells: list[str]) -> tuple[DecisionValues | None, list[RowError]]:
         """The row's values ready for the database, or None and every rule the row breaks."""
@@ -566,8 +595,8 @@ class DecisionRowParser:
         outcome = OUTCOME_ALIASES.get(outcome) or OUTCOME_ALIASES.get(outcome.lower())
         criterion = CRITERION_ALIASES.get(criterion) or CRITERION_ALIASES.get(criterion.lower())
         role = AUTHORISER_ALIASES.get(role) or AUTHORISER_ALIASES.get(role.lower())
-        recorded_on = _iso(recorded)
-        decided_on = _iso(decided)
+        recorded_on = self._known_date(recorded) or self._iso_date(recorded)
+        decided_on = self._known_date(decided) or self._iso_date(decided)
         receiving_force = (self._force(receiving) or self._force(receiving.lower())) if receiving else None
         code = code.upper()
         if (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from reviews.imports import DECISION_FILE, REVIEW_FILE
@@ -96,9 +97,26 @@ def sign_off(audit: Audit, by) -> Audit:
     return audit
 
 
+def schema() -> list[tuple[str, str]]:
+    """The crime record and decision tables' indexes and constraints as the database defines them (PostgreSQL;
+    an empty list on SQLite): a large import sets some aside and builds them again."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid IN ('reviews_crimerecord'::regclass, 'reviews_cancellationdecision'::regclass)"
+            " UNION ALL SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid IN ('reviews_crimerecord'::regclass, 'reviews_cancellationdecision'::regclass)"
+            " ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
 def snapshot() -> dict:
     """Everything an import could change, as plain values."""
     return {
+        "schema": schema(),
         "records": sorted(
             CrimeRecord.objects.values_list(
                 "pk", "force_id", "reference", "offence_category", "offence_code", "recorded_on"
