@@ -37,6 +37,14 @@ def _ensure_database(url: str) -> None:
     connection.close()
 
 
+def reference_loop_seconds() -> float:
+    """Seconds this machine takes for a fixed piece of pure-Python work (the sum of the first ten million squares):
+    how fast it was running, for comparing figures taken at different times on a shared machine."""
+    started = time.perf_counter()
+    sum(number * number for number in range(10_000_000))
+    return round(time.perf_counter() - started, 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"one of {', '.join(BENCHMARKS)} (default: all)")
@@ -59,11 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         load_before = [round(load, 2) for load in os.getloadavg()]
+        reference = reference_loop_seconds()
         started = time.perf_counter()
         figures = module.run()
         figures["benchmark_seconds"] = round(time.perf_counter() - started, 1)
-        # Figures are only comparable on a machine doing nothing else: the load says whether it was.
-        figures["machine"] = {"cpus": os.cpu_count(), "load_average_1_5_15_min_before": load_before}
+        # Figures are only comparable on a machine doing nothing else (the load says whether it was) and running
+        # at the same speed: on a shared host it varies by half, which the reference loop shows.
+        figures["machine"] = {
+            "cpus": os.cpu_count(),
+            "load_average_1_5_15_min_before": load_before,
+            "reference_loop_seconds_before_after": [reference, reference_loop_seconds()],
+        }
         (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
         print(module.report(figures))
         print(f"(figures written to bench/results/{name}.json)\n")

@@ -18,12 +18,13 @@ PERIOD_END = date(2026, 3, 31)
 COLUMNS = list(DECISION_FILE.columns)
 
 
-def national_rows(*, rows: int, seed: int = SEED) -> Iterator[dict[str, str]]:
-    """`rows` decisions spread over the 43 forces in turn, as strings ready for a CSV file. The same `rows`
-    and `seed` always give the same extract, row for row."""
+def national_rows(*, rows: int, seed: int = SEED, first_number: int = 0) -> Iterator[dict[str, str]]:
+    """`rows` decisions spread over the 43 forces in turn, as strings ready for a CSV file. The same arguments
+    always give the same extract, row for row; crime references are numbered from `first_number`, so an extract
+    starting where another ends has only new crimes."""
     codes = [force.code for force in read_forces()]
     rng = random.Random(seed)
-    for number in range(rows):
+    for number in range(first_number, first_number + rows):
         code = codes[number % len(codes)]
         others = [other for other in codes if other != code]
         fields = random_decision(rng, period_start=PERIOD_START, period_end=PERIOD_END, receiving_forces=others)
@@ -42,10 +43,10 @@ def national_rows(*, rows: int, seed: int = SEED) -> Iterator[dict[str, str]]:
         }
 
 
-def write_national_extract(path: Path, *, rows: int, seed: int = SEED) -> Path:
+def write_national_extract(path: Path, *, rows: int, seed: int = SEED, first_number: int = 0) -> Path:
     """Write the synthetic extract as a UTF-8 CSV file with a header row; returns `path`."""
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(national_rows(rows=rows, seed=seed))
+        writer.writerows(national_rows(rows=rows, seed=seed, first_number=first_number))
     return path

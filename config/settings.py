@@ -226,8 +226,9 @@ LOGGING = {
 
 # The largest file the decisions and reviews imports accept, in bytes (admin upload and management commands).
 IMPORT_MAX_FILE_SIZE = env.int("DJANGO_IMPORT_MAX_FILE_SIZE", default=100 * 1024 * 1024)
-# On PostgreSQL, a decisions import adding at least this many decisions, and at least half as many as are stored,
-# rebuilds the two tables' indexes and keys once instead of row by row, holding the tables for the import's writes;
-# it waits at most this long for them before writing row by row instead.
+# On PostgreSQL, a later decisions import adding at least this many decisions, and at least half as many as are
+# stored, builds the two tables' secondary indexes and keys again once after its writes instead of row by row (a
+# first load, into empty tables, always does). Either holds the tables for the rest of the import, and waits at most
+# IMPORT_BULK_LOCK_TIMEOUT for them before writing row by row instead.
 IMPORT_BULK_MIN_ROWS = env.int("DJANGO_IMPORT_BULK_MIN_ROWS", default=10_000)
 IMPORT_BULK_LOCK_TIMEOUT = env.str("DJANGO_IMPORT_BULK_LOCK_TIMEOUT", default="5s")

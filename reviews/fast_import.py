@@ -49,6 +49,8 @@ CHUNKS_AHEAD = 2
 # Seconds the checking thread holds the GIL before the database thread may take it (Python's default is 0.005).
 SWITCH_INTERVAL = 0.0005
 STAGING = "decision_import_staging"
+# The memory PostgreSQL may give each join and sort of the import (its default is 4MB).
+WORK_MEM = "64MB"
 CHUNK = "decision_import_chunk"
 # The staging table holds a checked row as it is: one column per field of `DecisionValues`.
 STAGING_COLUMNS = DecisionValues._fields
@@ -95,6 +97,13 @@ def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | 
     parser = DecisionRowParser()
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Room for the joins between the file and what is stored to stay in memory; the planner's
+                    # just-in-time compiling costs more than it saves on statements that run once.
+                    cursor.execute(
+                        "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM]
+                    )
             if not dry_run and connection.vendor == "postgresql":
                 report = _first_load(file, max_size=max_size, parser=parser)
                 if report is not None:
@@ -157,15 +166,9 @@ class _Staging:
         )
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.names['staging']}")
-            if not self.postgresql:
-                cursor.execute(f"CREATE TEMPORARY TABLE {self.names['staging']} ({columns})")
-                return
-            # Each row is given, as it is loaded, the id its crime record will have if it is new, so that its
-            # decision can be written without looking the record up again.
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.names['staging']} ({columns},"
-                " record_id bigint NOT NULL DEFAULT nextval(%s::regclass)) ON COMMIT DROP",
-                [_sequence(CrimeRecord)],
+                f"CREATE TEMPORARY TABLE {self.names['staging']} ({columns})"
+                + (" ON COMMIT DROP" if self.postgresql else "")
             )
 
     def load(self, rows: Iterator[DecisionValues]) -> None:
@@ -269,39 +272,32 @@ class _Staging:
             " FROM {staging} s JOIN {record} c ON " + MATCH_RECORD + ""
             " WHERE d.crime_record_id = c.id AND NOT (" + SAME_DECISION + " AND d.recorded_on = c.recorded_on)"
         )
-        # The staged rows whose crime has no record yet; when no staged row matches a record, all of them.
-        no_record = " WHERE NOT EXISTS (SELECT 1 FROM {record} c WHERE " + MATCH_RECORD + ")"
-        if counts.rows_without_record == counts.new + counts.updated + counts.unchanged:
-            no_record = ""
-        staged_record = ", ".join(f"s.{column}" for column in RECORD_COLUMNS.split(", "))
-        decisions_for_stored_records = (
-            DECISION_INSERT + " SELECT c.id, c.force_id, c.recorded_on, " + DECISION_VALUES + " FROM {staging} s"
-            " JOIN {record} c ON " + MATCH_RECORD + ""
+        new_records = (
+            f"INSERT INTO {{record}} ({RECORD_COLUMNS}) SELECT {_staged(RECORD_COLUMNS)} FROM {{staging}} s"
+            " WHERE NOT EXISTS (SELECT 1 FROM {record} c WHERE " + MATCH_RECORD + ")"
+        )
+        decision_columns = DECISION_INSERT + " SELECT c.id, c.force_id, c.recorded_on, " + _staged(DECISION_VALUES)
+        new_decisions = (
+            decision_columns + " FROM {staging} s JOIN {record} c ON " + MATCH_RECORD + ""
             " WHERE NOT EXISTS (SELECT 1 FROM {decision} d WHERE d.crime_record_id = c.id)"
+        )
+        # PostgreSQL inserts new crime records and their decisions in one statement, joining the staged rows
+        # to the records just inserted rather than to the whole table.
+        new_records_with_decisions = (
+            "WITH c AS ("
+            + new_records
+            + " RETURNING id, force_id, reference, recorded_on) "
+            + decision_columns
+            + " FROM c JOIN {staging} s ON "
+            + MATCH_RECORD
         )
         statements = []
         if counts.updated:
             statements += [update_records, update_decisions]
-        if counts.rows_without_record and self.postgresql:
-            # New crime records take the ids reserved as they were loaded, and their decisions refer to them.
-            statements.append(
-                f"INSERT INTO {{record}} (id, {RECORD_COLUMNS}) SELECT s.record_id, {staged_record} FROM {{staging}} s"
-                + no_record
-            )
-            statements.append(
-                DECISION_INSERT
-                + " SELECT s.record_id, s.force_id, s.recorded_on, "
-                + DECISION_VALUES
-                + " FROM {staging} s"
-                + (" WHERE EXISTS (SELECT 1 FROM {record} c WHERE c.id = s.record_id)" if no_record else "")
-            )
-        elif counts.rows_without_record:
-            statements.append(
-                f"INSERT INTO {{record}} ({RECORD_COLUMNS}) SELECT {staged_record} FROM {{staging}} s" + no_record
-            )
-        if counts.records_without_decision or (counts.rows_without_record and not self.postgresql):
-            # Decisions for crime records stored without one, or (on SQLite) for the records just inserted.
-            statements.append(decisions_for_stored_records)
+        if counts.new > counts.records_without_decision:
+            statements += [new_records_with_decisions] if self.postgresql else [new_records, new_decisions]
+        if counts.records_without_decision and new_decisions not in statements:
+            statements.append(new_decisions)
         indexes = None
         if self._loads_in_bulk(counts):
             indexes = _SecondaryIndexes.set_aside([self.names["record"], self.names["decision"]])
@@ -482,15 +478,16 @@ def _secondary_definitions(cursor, tables: list[str]) -> _Definitions:
     return _Definitions(drops, creates)
 
 
+def _staged(columns: str) -> str:
+    """`columns` ("a, b") as columns of the staging table aliased `s` ("s.a, s.b")."""
+    return ", ".join(f"s.{column}" for column in columns.split(", "))
+
+
 class _Counts(NamedTuple):
     new: int
     updated: int
     unchanged: int
     records_without_decision: int
-
-    @property
-    def rows_without_record(self) -> int:
-        return self.new - self.records_without_decision
 
 
 # COPY's text format: one line per row, tab-separated, NULL written \\N; the free-text cells escape these.
