@@ -43,9 +43,9 @@ from reviews.models import Audit, AuditStatus, CancellationDecision, CrimeRecord
 
 # Rows per batched insert on SQLite, and per COPY on PostgreSQL: bounds the memory they hold.
 SQLITE_BATCH_ROWS = 1_000
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
 # Chunks checked ahead of the database: with CHUNK_ROWS, what bounds the memory the import holds.
-CHUNKS_AHEAD = 2
+CHUNKS_AHEAD = 1
 # Seconds the checking thread holds the GIL before the database thread may take it (Python's default is 0.005).
 SWITCH_INTERVAL = 0.0005
 STAGING = "decision_import_staging"
