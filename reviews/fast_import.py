@@ -11,8 +11,9 @@ a statement each. The file is never held whole in memory, and the number of quer
 On PostgreSQL the rows are checked in a thread of their own while the database loads the previous chunk, so the
 two cores work at once. A first load (the tables hold no crime record yet) goes further: all its rows are new, so
 each chunk is copied straight into the two tables, with their secondary indexes and foreign keys set aside and
-built again, checking every row, at the end (`_FirstLoad`). Should a row break a rule, or the rebuilt keys refuse
-one, the first load is undone and the file is read again the usual way, for the full report.
+built again, checking every row, at the end (`_first_load`). Should a row break a rule, or the rebuilt keys refuse
+one, the first load is undone and the file is read again the usual way, for the full report. A later load that adds
+as many decisions as are stored sets the same indexes and keys aside for its writes (`_SecondaryIndexes`).
 """
 
 import io
@@ -51,7 +52,6 @@ SWITCH_INTERVAL = 0.0005
 STAGING = "decision_import_staging"
 # The memory PostgreSQL may give each join and sort of the import (its default is 4MB).
 WORK_MEM = "64MB"
-CHUNK = "decision_import_chunk"
 # The staging table holds a checked row as it is: one column per field of `DecisionValues`.
 STAGING_COLUMNS = DecisionValues._fields
 
@@ -60,7 +60,6 @@ def _names() -> dict[str, str]:
     quote = connection.ops.quote_name
     return {
         "staging": quote(STAGING),
-        "chunk": quote(CHUNK),
         "record": quote(CrimeRecord._meta.db_table),
         "decision": quote(CancellationDecision._meta.db_table),
         "review": quote(Review._meta.db_table),

@@ -215,3 +215,22 @@ def test_a_later_load_adding_many_decisions_builds_the_keys_once(tmp_path, setti
     assert schema() == before
     assert CancellationDecision.objects.get(crime_record__reference="NH/26/000000").criterion == "C4"
     assert CancellationDecision.objects.count() == 12
+
+
+@pytest.mark.parametrize("load", ["first load", "later load"])
+def test_the_number_of_queries_grows_with_the_chunks_not_the_rows(tmp_path, monkeypatch, load):
+    monkeypatch.setattr(fast_import, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(fast_import, "SQLITE_BATCH_ROWS", 10)
+    counts = {}
+    for size in (11, 20, 30):
+        CrimeRecord.objects.all().delete()
+        connection.check_constraints()  # as at the end of a transaction: no check left pending
+        if load == "later load":
+            DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
+        with CaptureQueriesContext(connection) as queries:
+            assert import_file(tmp_path, a_file(size))[2]
+        counts[size] = len(queries)
+
+    assert counts[11] == counts[20], "two chunks each"
+    # One COPY (or batched insert) per chunk into the staging table; on a first load, one into each table.
+    assert counts[30] - counts[20] == (2 if load == "first load" and connection.vendor == "postgresql" else 1)
