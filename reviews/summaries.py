@@ -195,6 +195,20 @@ def _national_shares(*, scope: Scope, period: tuple[date, date] | None = None) -
     return {row["category"]: Share(row["incorrect"], row["correct"] + row["incorrect"]) for row in rows}
 
 
+def _pooled_shares(rows, categories: list[str]) -> dict[str, Share]:
+    """The incorrect share per category pooled over rows that `figures_by_group` counted by category, as
+    `_national_shares` counts it: a category appears once any of its reviews does."""
+    rows = list(rows)
+    shares = {}
+    for category in categories:
+        reviewed, correct, incorrect = (
+            sum(row.get(f"{category}_{name}") or 0 for row in rows) for name in ("reviewed", "correct", "incorrect")
+        )
+        if reviewed:
+            shares[category] = Share(incorrect, correct + incorrect)
+    return shares
+
+
 def latest_audits(*, scope: Scope, period: tuple[date, date] | None = None) -> QuerySet[Audit]:
     """Each force's latest counted audit (latest period first, then latest sign-off), one per force, as one
     SQL query. `period` keeps only audits whose period ends between its two dates."""
@@ -351,6 +365,7 @@ def national_comparison(
     `categories` when given), and the national share per category pooled over all 43 forces' latest audits,
     whatever `forces` holds. A force without such an audit has `audit` None and no figures."""
     categories = categories or [str(category) for category in OffenceCategory.audited()]
+    every_force = not forces.query.has_filters()
     forces = list(forces.order_by("name"))
     latest = latest_audits(scope=scope, period=period)
     audits = {audit.force_id: audit for audit in latest.filter(force__in=forces).select_related("force")}
@@ -362,7 +377,11 @@ def national_comparison(
         .annotate(**figures_by_group({"total_": Q(), **_category_groups(categories)}))
         .order_by()
     }
-    national = _national_shares(scope=scope, period=period)
+    if every_force:
+        # Every force is in the table: the national shares are the sums of its rows, without counting again.
+        national = _pooled_shares(counted.values(), categories)
+    else:
+        national = _national_shares(scope=scope, period=period)
     rows = []
     for force in forces:
         row = counted.get(force.pk, {})
