@@ -192,7 +192,7 @@ def _national_shares(*, scope: Scope, period: tuple[date, date] | None = None) -
         .annotate(correct=FIGURES["correct"], incorrect=FIGURES["incorrect"])
         .order_by()
     )
-    return {row["category"]: Share(row["incorrect"], row["correct"] + row["incorrect"]) for row in rows}
+    return {row["category"]: Figures.from_row(row).incorrect_share for row in rows}
 
 
 def _pooled_shares(rows, categories: list[str]) -> dict[str, Share]:
@@ -201,11 +201,10 @@ def _pooled_shares(rows, categories: list[str]) -> dict[str, Share]:
     rows = list(rows)
     shares = {}
     for category in categories:
-        reviewed, correct, incorrect = (
-            sum(row.get(f"{category}_{name}") or 0 for row in rows) for name in ("reviewed", "correct", "incorrect")
-        )
-        if reviewed:
-            shares[category] = Share(incorrect, correct + incorrect)
+        figures = [Figures.from_row(row, f"{category}_") for row in rows]
+        if any(figure.reviewed for figure in figures):
+            incorrect, judged = sum(figure.incorrect for figure in figures), sum(figure.judged for figure in figures)
+            shares[category] = Share(incorrect, judged)
     return shares
 
 
