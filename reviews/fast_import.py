@@ -103,8 +103,7 @@ def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | 
                     cursor.execute(
                         "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM]
                     )
-            if not dry_run and connection.vendor == "postgresql":
-                report = _first_load(file, max_size=max_size, parser=parser)
+                report = None if dry_run else _first_load(file, max_size=max_size, parser=parser)
                 if report is not None:
                     return report
             # From the start of the file: a first load that found something wrong has been undone.
