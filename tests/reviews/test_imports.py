@@ -10,8 +10,18 @@ from django.test.utils import CaptureQueriesContext
 
 from reviews.imports import ERROR_CAP
 from reviews.models import CancellationDecision, CrimeRecord, Criterion, Outcome
-from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force
-from tests.reviews.importing import csv_bytes, decision_row, run_import, sign_off, snapshot, write, xlsx_bytes
+from tests.factories import AuditFactory, ReviewFactory, force
+from tests.reviews.importing import (
+    LOADS,
+    csv_bytes,
+    decision_row,
+    run_import,
+    sign_off,
+    snapshot,
+    start_over,
+    write,
+    xlsx_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,12 +128,10 @@ def test_a_dry_run_reports_the_counts_and_saves_nothing(tmp_path):
 # --- Bad input: a clear message, and nothing written ---------------------------------------------------------
 
 
-@pytest.fixture(params=["first load", "later load"])
+@pytest.fixture(params=LOADS)
 def stored(request, db):
-    """What is stored before the file comes: nothing (a first load, which PostgreSQL writes as it reads), or a
-    decision, so that "nothing written" also means "nothing changed"."""
-    if request.param == "later load":
-        DecisionFactory(crime_record__reference="NH/26/999999")
+    """What is stored before the file comes, so that "nothing written" also means "nothing changed"."""
+    start_over(request.param)
     return snapshot()
 
 
@@ -373,14 +381,11 @@ def test_a_decision_judged_in_a_signed_off_audit_cannot_change(tmp_path, supervi
     assert snapshot() == stored
 
 
-@pytest.mark.parametrize("load", ["first load", "later load"])
+@pytest.mark.parametrize("load", LOADS)
 def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path, load):
     counts = []
     for size in (5, 60):
-        CrimeRecord.objects.all().delete()
-        connection.check_constraints()  # as at the end of a transaction: no check left pending
-        if load == "later load":
-            DecisionFactory(crime_record__reference="stored")
+        start_over(load)
         rows = [decision_row(crime_reference=f"{size}/{number}") for number in range(size)]
         path = write(tmp_path, csv_bytes(rows))
         with CaptureQueriesContext(connection) as queries:

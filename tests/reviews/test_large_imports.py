@@ -13,9 +13,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from reviews import fast_import
-from reviews.models import CancellationDecision, CrimeRecord
+from reviews.models import CancellationDecision
 from tests.factories import DecisionFactory, force
-from tests.reviews.importing import csv_bytes, decision_row, run_import, schema, snapshot, write
+from tests.reviews.importing import LOADS, csv_bytes, decision_row, run_import, schema, snapshot, start_over, write
 
 pytestmark = pytest.mark.django_db
 
@@ -97,9 +97,7 @@ def test_a_first_load_stores_what_a_later_load_stores(tmp_path, small_chunks, fi
     assert len(first) == 20
     assert any(row[1] == "K\\3" for row in first)
     assert any(row[-1] == ODD_TEXT for row in first)
-    CrimeRecord.objects.all().delete()
-    connection.check_constraints()
-    DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
+    start_over("later load")
 
     out, err, ok = import_file(tmp_path, rows)
 
@@ -217,16 +215,13 @@ def test_a_later_load_adding_many_decisions_builds_the_keys_once(tmp_path, setti
     assert CancellationDecision.objects.count() == 12
 
 
-@pytest.mark.parametrize("load", ["first load", "later load"])
+@pytest.mark.parametrize("load", LOADS)
 def test_the_number_of_queries_grows_with_the_chunks_not_the_rows(tmp_path, monkeypatch, load):
     monkeypatch.setattr(fast_import, "CHUNK_ROWS", 10)
     monkeypatch.setattr(fast_import, "SQLITE_BATCH_ROWS", 10)
     counts = {}
     for size in (11, 20, 30):
-        CrimeRecord.objects.all().delete()
-        connection.check_constraints()  # as at the end of a transaction: no check left pending
-        if load == "later load":
-            DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
+        start_over(load)
         with CaptureQueriesContext(connection) as queries:
             assert import_file(tmp_path, a_file(size))[2]
         counts[size] = len(queries)
