@@ -37,7 +37,7 @@ import django
 django.setup()
 from django.test import RequestFactory
 from accounts.models import User
-from reviews.views import ExportView
+from reviews.exchange.views import ExportView
 user, _ = User.objects.get_or_create(username="bench-export", defaults={"is_superuser": True})
 request = RequestFactory().get("/export/decisions.csv?" + sys.argv[1])
 request.user = user
@@ -105,7 +105,7 @@ def _import_command(path: Path) -> dict:
 def _resource_import(path: Path, *, bulk: bool) -> dict:
     import tablib
 
-    from reviews.resources import DecisionResource
+    from reviews.exchange.resources import DecisionResource
 
     with path.open(newline="", encoding="utf-8") as file:
         reader = csv.reader(file)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from forces.data import read_forces
 from reviews.demo import random_decision
-from reviews.imports import DECISION_FILE
+from reviews.exchange.reading import DECISION_FILE
 
 SEED = 20261127
 PERIOD_START = date(2021, 4, 1)

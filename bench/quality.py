@@ -124,8 +124,8 @@ def run() -> dict:
 
     from accounts.models import User
     from accounts.roles import Role
-    from reviews import selectors
-    from reviews.quality_views import DisagreementListView
+    from reviews.quality.selectors import audit_quality
+    from reviews.quality.views import DisagreementListView
 
     started = time.perf_counter()
     audit = _fill()
@@ -148,7 +148,7 @@ def run() -> dict:
         "disagreements": DECISIONS // DISAGREE_EVERY,
         "fill_seconds": fill_seconds,
         "timings": {
-            "audit page quality figures": timed(lambda: selectors.audit_quality(audit=audit), repeats=REPEATS),
+            "audit page quality figures": timed(lambda: audit_quality(audit=audit), repeats=REPEATS),
             "disagreements, first page": timed(page({}), repeats=REPEATS),
             "disagreements, page 100": timed(page({"page": "100"}), repeats=REPEATS),
             "disagreements, one audit, waiting": timed(

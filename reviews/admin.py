@@ -4,9 +4,11 @@ from import_export.formats import base_formats
 
 from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
-from reviews.imports import DECISION_FILE, REVIEW_FILE, ImportFileError
+from reviews.errors import AUDIT_LOCKED_MESSAGE
+from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE, ImportFileError
+from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
-from reviews.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
+from reviews.permissions import may_administer_data
 
 
 class LockedAuditMixin:
@@ -64,7 +66,7 @@ class ExchangeFormatAdminMixin(RecordedExportMixin, ImportExportMixin):
         return [base_formats.CSV, base_formats.XLSX]
 
     def has_import_permission(self, request):
-        return request.user.is_superuser or request.user.is_data_steward
+        return may_administer_data(request.user)
 
     def get_import_context_data(self, **kwargs):
         return {**super().get_import_context_data(**kwargs), "exchange_format": self.file_spec.name}
@@ -176,7 +178,5 @@ class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_object(request, object_id)
         if review is not None and review.audit.is_locked:
-            self.message_user(
-                request, "This audit is signed off: its reviews can no longer be changed.", messages.WARNING
-            )
+            self.message_user(request, AUDIT_LOCKED_MESSAGE, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)

@@ -26,12 +26,11 @@ from reviews.models import (
     Verdict,
     VictimInformed,
 )
-from reviews.services import (
-    ANSWER_FIELDS,
+from reviews.quality.services import audit_set_second_review_share
+from reviews.workflow.services import (
     audit_assign_evenly,
     audit_create,
     audit_draw_sample,
-    audit_set_second_review_share,
     audit_sign_off,
     decision_record,
     review_approve,
@@ -175,7 +174,7 @@ def _users() -> tuple[int, dict[str, User]]:
 
 def _answers(review: Review, rng: random.Random) -> dict:
     """A plausible verdict; roughly one decision in eight is wrong, as in published audits."""
-    answers = dict.fromkeys(ANSWER_FIELDS, "")
+    answers = dict.fromkeys(Review.ANSWER_FIELDS, "")
     roll = rng.random()
     if roll < 0.12:
         answers["decision_correct"] = Verdict.NO
@@ -279,7 +278,7 @@ def _second_reviews(*, audit: Audit, rng: random.Random, supervisor: User, audit
             primary = review_save(
                 review=primary, by=primary.auditor, answers=_answers(primary, rng), version=primary.version, submit=True
             )
-        answers = {name: getattr(primary, name) for name in ANSWER_FIELDS}
+        answers = primary.answers()
         if not agree:
             answers = _disagreeing(answers)
         review_save(review=second, by=second.auditor, answers=answers, version=second.version, submit=True)

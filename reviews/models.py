@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,17 +8,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import Role
-
-AUDIT_LOCKED_MESSAGE = "This audit is signed off: its reviews can no longer be changed."
-
-
-class AuditLockedError(ValidationError):
-    """A change to a review of a signed-off audit. Raised by the model itself, so every path that saves
-    through it (pages, services, imports, the admin) is refused the same way."""
-
-    def __init__(self, message: str = AUDIT_LOCKED_MESSAGE):
-        super().__init__(message, code="audit_locked")
+from reviews import permissions
+from reviews.errors import AuditLockedError
 
 
 def _history(**options) -> HistoricalRecords:
@@ -298,12 +291,9 @@ class AuditQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AuditQuerySet":
         """Audits `user` may see: all for auditors, supervisors and data stewards; a force viewer's
         own force's signed-off audits; nothing for anyone else."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        roles = user.roles
-        if user.is_superuser or roles & {Role.AUDITOR, Role.SUPERVISOR, Role.DATA_STEWARD}:
+        if permissions.is_audit_staff(user):
             return self.all()
-        if Role.FORCE_VIEWER in roles and user.force_id:
+        if permissions.is_force_contact(user):
             return self.signed_off().filter(force_id=user.force_id)
         return self.none()
 
@@ -511,7 +501,7 @@ class ReviewQuerySet(models.QuerySet):
         """These reviews less those `user` may not see yet: while an auditor's own review of a decision in an audit
         is in a blind pair (primary and second) that is not yet wholly submitted, the other verdict stays hidden.
         Supervisors and data stewards see everything."""
-        if user.is_superuser or user.roles & {Role.SUPERVISOR, Role.DATA_STEWARD}:
+        if permissions.sees_others_work(user):
             return self
         same_item = {"audit_id": OuterRef("audit_id"), "decision_id": OuterRef("decision_id")}
         mine = Review.objects.filter(**same_item, auditor_id=user.pk)
@@ -586,6 +576,16 @@ class Review(CheckedModel):
         editable=False,
         related_name="second_review",
         help_text="Second reviews only: the primary review of the same decision, reviewed blind by someone else.",
+    )
+
+    # The answers an auditor gives on the review page; everything else on a review is the workflow's.
+    ANSWER_FIELDS = (
+        "decision_correct",
+        "incorrect_reason",
+        "victim_should_be_informed",
+        "no_need_to_inform_reason",
+        "victim_informed",
+        "notes",
     )
 
     objects = ReviewQuerySet.as_manager()
@@ -737,6 +737,19 @@ class Review(CheckedModel):
             counterpart = Review.objects.filter(primary_review_id=self.pk) if self.pk else Review.objects.none()
         return counterpart.filter(auditor_id=self.auditor_id).exists()
 
+    def answers(self) -> dict:
+        return {name: getattr(self, name) for name in self.ANSWER_FIELDS}
+
+    def set_answers(self, answers: Mapping) -> None:
+        """Take the answers given in `answers` (a mapping of `ANSWER_FIELDS`); the others stay as they are."""
+        for name in self.ANSWER_FIELDS:
+            if name in answers:
+                setattr(self, name, answers[name])
+
+    def has_answers(self, answers: Mapping) -> bool:
+        """Whether saving `answers` would change none of this review's answers."""
+        return all(getattr(self, name) == answers.get(name, getattr(self, name)) for name in self.ANSWER_FIELDS)
+
     @property
     def is_finished(self) -> bool:
         return self.status in ReviewStatus.finished()
@@ -755,9 +768,7 @@ class DisagreementQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DisagreementQuerySet":
         """Disagreements a supervisor may see and resolve: every one in the audits they see; none for anyone
         else, since a disagreement shows both auditors' verdicts side by side."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if not (user.is_superuser or Role.SUPERVISOR in user.roles):
+        if not permissions.sees_disagreements(user):
             return self.none()
         return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
 

@@ -34,7 +34,7 @@ import json
 from dataclasses import asdict
 from accounts.models import User
 from forces.models import Force
-from reviews.summaries import Scope, force_results, national_comparison
+from reviews.results.selectors import Scope, force_results, national_comparison
 
 reader = User.objects.get(username="supervisor")
 

@@ -49,7 +49,7 @@ def test_error_pages_carry_the_policy(client, auditor):
 
 
 def test_the_service_error_page_carries_the_policy(client, auditor, monkeypatch):
-    from reviews import views
+    from reviews.workflow import views
 
     monkeypatch.setattr(views, "audit_list", lambda **kwargs: 1 / 0)
     client.raise_request_exception = False

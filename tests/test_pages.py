@@ -85,7 +85,7 @@ def test_a_form_without_its_csrf_token_is_refused_with_an_explanation(auditor):
 
 
 def test_an_unexpected_error_shows_the_service_error_page_without_details(client, auditor, monkeypatch):
-    from reviews import views
+    from reviews.workflow import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("database exploded")

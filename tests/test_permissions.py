@@ -98,7 +98,7 @@ MATRIX: dict[str, Row] = {
     # A force viewer is sent on to their own force's results.
     "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=302),
     "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_viewer=403),
-    # Exports hold only what the user may see (tests/reviews/test_exports.py covers each table and filter);
+    # Exports hold only what the user may see (tests/reviews/exchange/test_exports.py covers each table and filter);
     # the decisions table is for audit staff, not force viewers.
     "export": fixed(
         {"table": "decisions", "file_format": "csv"},

@@ -8,7 +8,7 @@ from django.db import DatabaseError
 
 from accounts.models import AccessAction, User
 from accounts.services import access_record
-from reviews.imports import ImportFileError, ImportRefused, ImportReport
+from reviews.exchange.reading import ImportFileError, ImportRefused, ImportReport
 
 
 class ImportCommand(BaseCommand):
@@ -51,10 +51,10 @@ class ImportCommand(BaseCommand):
             raise CommandError(refused.report.summary()) from refused
         self._notices(report)
         if not dry_run:
-            self._record(path, report, options)
+            self.record_change(path, report, options)
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
-    def _record(self, path: Path, report: ImportReport, options: dict) -> None:
+    def record_change(self, path: Path, report: ImportReport, options: dict) -> None:
         """An access record of the import: the person named with --user, or else the operating-system login."""
         user = User.objects.filter(username=options["user"]).first() if options.get("user") else None
         access_record(

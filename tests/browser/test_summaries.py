@@ -8,7 +8,7 @@ import pytest
 from accounts.roles import Role
 from reviews.models import OffenceCategory
 from tests.factories import UserFactory
-from tests.reviews import summary_data as data
+from tests.reviews.results import summary_data as data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

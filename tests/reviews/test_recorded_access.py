@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from accounts.models import AccessAction, AccessRecord
 from tests.factories import DecisionFactory, UserFactory
-from tests.reviews.importing import csv_bytes, decision_row, run_import, write
-from tests.reviews.test_admin_imports import DECISIONS_CONFIRM, DECISIONS_IMPORT, confirm, upload
+from tests.reviews.exchange.importing import csv_bytes, decision_row, run_import, write
+from tests.reviews.exchange.test_admin_imports import DECISIONS_CONFIRM, DECISIONS_IMPORT, confirm, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-from reviews.fast_import import decisions_import
+from reviews.exchange.decisions import decisions_import
 from reviews.management.imports import ImportCommand
 
 

@@ -1,8 +1,8 @@
 from django.core.management.base import CommandError
 
 from accounts.models import User
+from reviews.exchange.reviews import reviews_import
 from reviews.management.imports import ImportCommand
-from reviews.review_import import reviews_import
 
 
 class Command(ImportCommand):

@@ -1,0 +1,26 @@
+"""The refusals the services and models raise, with the words users see: pages turn them into messages."""
+
+from django.core.exceptions import ValidationError
+
+STALE_REVIEW_MESSAGE = (
+    "Someone else saved this review after you opened it. Your changes were not saved: "
+    "the review now shows their answers. Make your changes again if they are still needed."
+)
+
+
+class StaleReviewError(ValidationError):
+    """A save based on an older version of the review than the one stored: the stored one is kept."""
+
+    def __init__(self):
+        super().__init__(STALE_REVIEW_MESSAGE, code="stale")
+
+
+AUDIT_LOCKED_MESSAGE = "This audit is signed off: its reviews can no longer be changed."
+
+
+class AuditLockedError(ValidationError):
+    """A change to a review of a signed-off audit. Raised by the model itself, so every path that saves
+    through it (pages, services, imports, the admin) is refused the same way."""
+
+    def __init__(self, message: str = AUDIT_LOCKED_MESSAGE):
+        super().__init__(message, code="audit_locked")

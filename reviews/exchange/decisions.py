@@ -1,0 +1,270 @@
+from collections.abc import Iterator
+from itertools import islice
+from typing import IO
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from reviews.exchange.bulk import (
+    DECISION_INSERT,
+    DECISION_VALUES,
+    MATCH_RECORD,
+    RECORD_COLUMNS,
+    SAME_DECISION,
+    SAME_RECORD,
+    STAGING,
+    STAGING_COLUMNS,
+    WORK_MEM,
+    _CheckedChunks,
+    _copy,
+    _Counts,
+    _first_load,
+    _names,
+    _SecondaryIndexes,
+    _staged,
+    staging_lines,
+)
+from reviews.exchange.reading import (
+    DECISION_FILE,
+    ERROR_CAP,
+    NO_RECORDS,
+    ImportFileError,
+    ImportRefused,
+    ImportReport,
+    RowError,
+    open_table,
+)
+from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_rows
+from reviews.models import AuditStatus
+
+# Rows per batched insert on SQLite, and per COPY on PostgreSQL: bounds the memory they hold.
+SQLITE_BATCH_ROWS = 1_000
+
+
+def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | None = None) -> ImportReport:
+    """Create or update the crime records and decisions in a decisions file (CSV or XLSX), all or nothing.
+
+    Returns the report: rows read, and how many are new, updated or unchanged. Raises `ImportFileError`
+    when the file cannot be read at all, and `ImportRefused` (carrying the report, with every row error
+    up to `ERROR_CAP` and the count of the rest) when any row breaks a rule; then nothing is written.
+    A dry run checks everything and reports the same counts, then writes nothing.
+    """
+    parser = DecisionRowParser()
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Room for the joins between the file and what is stored to stay in memory; the planner's
+                    # just-in-time compiling costs more than it saves on statements that run once.
+                    cursor.execute(
+                        "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM]
+                    )
+                report = None if dry_run else _first_load(file, max_size=max_size, parser=parser)
+                if report is not None:
+                    return report
+            # From the start of the file: a first load that found something wrong has been undone.
+            table = open_table(file, spec=DECISION_FILE, max_size=max_size)
+            report = ImportReport(format_name="decisions", dry_run=dry_run, notices=table.notices)
+            stage = _Staging()
+            stage.load(checked_rows(table, parser, report))
+            if report.rows == 0:
+                raise ImportFileError(NO_RECORDS)
+            if not stage.index_unique():
+                report.merge_errors(*stage.repeated_rows())
+            report.merge_errors(*stage.signed_off_changes())
+            if not report.ok:
+                raise ImportRefused(report)
+            counts = stage.counts()
+            report.new, report.updated, report.unchanged = counts.new, counts.updated, counts.unchanged
+            if not dry_run:
+                stage.write(counts)
+            stage.drop()
+            if dry_run:
+                transaction.set_rollback(True)
+    except Exception:
+        _drop_staging_outside_transaction()
+        raise
+    return report
+
+
+def _drop_staging_outside_transaction() -> None:
+    # PostgreSQL drops the temporary table with the rolled-back transaction; SQLite keeps it for the connection.
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(STAGING)}")
+
+
+class _Staging:
+    """The temporary table a file's checked rows are loaded into, and the SQL that checks and writes them."""
+
+    def __init__(self):
+        self.postgresql = connection.vendor == "postgresql"
+        self.names = _names()
+        columns = (
+            "row_number integer NOT NULL, force_id bigint NOT NULL, reference varchar(50) NOT NULL,"
+            " offence_category varchar(20) NOT NULL, offence_code varchar(10) NOT NULL,"
+            " recorded_on date NOT NULL, decided_on date NOT NULL, outcome varchar(12) NOT NULL,"
+            " criterion varchar(2) NOT NULL, authoriser_role varchar(10) NOT NULL,"
+            " receiving_force_id bigint NULL, rationale text NOT NULL"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.names['staging']}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.names['staging']} ({columns})"
+                + (" ON COMMIT DROP" if self.postgresql else "")
+            )
+
+    def load(self, rows: Iterator[DecisionValues]) -> None:
+        """Load the checked rows into the staging table: on PostgreSQL with COPY, a chunk at a time while the next
+        is checked; on SQLite in batched inserts."""
+        columns = ", ".join(STAGING_COLUMNS)
+        with connection.cursor() as cursor:
+            if self.postgresql:
+                with _CheckedChunks(rows, staging_lines) as chunks:
+                    for (text,) in chunks:
+                        _copy(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
+            else:
+                insert = f"INSERT INTO {self.names['staging']} ({columns}) VALUES ({', '.join(['%s'] * 12)})"
+                while batch := list(islice(rows, SQLITE_BATCH_ROWS)):
+                    cursor.executemany(insert, batch)
+
+    def index_unique(self) -> bool:
+        """Index the staging table by force and crime reference; False when a reference repeats in the file."""
+        with connection.cursor() as cursor:
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        f"CREATE UNIQUE INDEX decision_import_staging_key ON {self.names['staging']}"
+                        " (force_id, reference)"
+                    )
+            except IntegrityError:
+                cursor.execute(
+                    f"CREATE INDEX decision_import_staging_key ON {self.names['staging']} (force_id, reference)"
+                )
+                return False
+        return True
+
+    def _fetch(self, sql: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(**self.names), [ERROR_CAP])
+            return cursor.fetchall()
+
+    def repeated_rows(self) -> tuple[list[RowError], int]:
+        """A crime reference a force gives twice in the file: every repeat after the first, with the first's row."""
+        rows = self._fetch(
+            "SELECT row_number, reference, first_row, COUNT(*) OVER () FROM ("
+            " SELECT row_number, reference, MIN(row_number) OVER (PARTITION BY force_id, reference) AS first_row"
+            " FROM {staging}) repeats WHERE row_number > first_row ORDER BY row_number LIMIT %s"
+        )
+        errors = [
+            RowError(number, "crime_reference", f'"{reference}" is already in row {first} for the same force')
+            for number, reference, first, _total in rows
+        ]
+        return errors, rows[0][3] if rows else 0
+
+    def signed_off_changes(self) -> tuple[list[RowError], int]:
+        """A decision that a signed-off audit has judged is evidence: a file may repeat it but not change it."""
+        rows = self._fetch(
+            "SELECT s.row_number, s.reference, MIN(a.name), COUNT(*) OVER () FROM {staging} s"
+            " JOIN {record} c ON " + MATCH_RECORD + " JOIN {decision} d ON d.crime_record_id = c.id"
+            " JOIN {review} r ON r.decision_id = d.id"
+            f" JOIN {{audit}} a ON a.id = r.audit_id AND a.status = '{AuditStatus.SIGNED_OFF}'"
+            " WHERE NOT (" + SAME_RECORD + " AND " + SAME_DECISION + ")"
+            " GROUP BY s.row_number, s.reference ORDER BY s.row_number LIMIT %s"
+        )
+        errors = [
+            RowError(
+                number,
+                "crime_reference",
+                f'"{reference}" is judged in the signed-off audit "{audit}": its decision can no longer change',
+            )
+            for number, reference, audit, _total in rows
+        ]
+        return errors, rows[0][3] if rows else 0
+
+    def counts(self) -> "_Counts":
+        """How the staged rows compare with what is stored: new when the crime has no decision yet (whether or
+        not its crime record exists), unchanged when no value differs, updated otherwise."""
+        same = SAME_RECORD + " AND " + SAME_DECISION
+        with connection.cursor() as cursor:
+            cursor.execute(
+                (
+                    "SELECT"
+                    " COALESCE(SUM(CASE WHEN d.id IS NULL THEN 1 ELSE 0 END), 0),"
+                    " COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND NOT (" + same + ") THEN 1 ELSE 0 END), 0),"
+                    " COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND " + same + " THEN 1 ELSE 0 END), 0),"
+                    " COALESCE(SUM(CASE WHEN c.id IS NOT NULL AND d.id IS NULL THEN 1 ELSE 0 END), 0)"
+                    " FROM {staging} s LEFT JOIN {record} c ON " + MATCH_RECORD + ""
+                    " LEFT JOIN {decision} d ON d.crime_record_id = c.id"
+                ).format(**self.names)
+            )
+            return _Counts(*(int(value) for value in cursor.fetchone()))
+
+    def write(self, counts: "_Counts") -> None:
+        """Update what changed and insert what is new, skipping the statements with nothing to do. A decision
+        takes its force and recorded date from its crime record, as `CancellationDecision.save()` does, so the
+        database's own checks see the same pair."""
+        update_records = (
+            "UPDATE {record} AS c SET offence_category = s.offence_category, offence_code = s.offence_code,"
+            " recorded_on = s.recorded_on FROM {staging} s WHERE " + MATCH_RECORD + " AND NOT (" + SAME_RECORD + ")"
+        )
+        update_decisions = (
+            "UPDATE {decision} AS d SET force_id = c.force_id, recorded_on = c.recorded_on, outcome = s.outcome,"
+            " criterion = s.criterion, decided_on = s.decided_on, authoriser_role = s.authoriser_role,"
+            " receiving_force_id = s.receiving_force_id, rationale = s.rationale"
+            " FROM {staging} s JOIN {record} c ON " + MATCH_RECORD + ""
+            " WHERE d.crime_record_id = c.id AND NOT (" + SAME_DECISION + " AND d.recorded_on = c.recorded_on)"
+        )
+        new_records = (
+            f"INSERT INTO {{record}} ({RECORD_COLUMNS}) SELECT {_staged(RECORD_COLUMNS)} FROM {{staging}} s"
+            " WHERE NOT EXISTS (SELECT 1 FROM {record} c WHERE " + MATCH_RECORD + ")"
+        )
+        decision_columns = DECISION_INSERT + " SELECT c.id, c.force_id, c.recorded_on, " + _staged(DECISION_VALUES)
+        new_decisions = (
+            decision_columns + " FROM {staging} s JOIN {record} c ON " + MATCH_RECORD + ""
+            " WHERE NOT EXISTS (SELECT 1 FROM {decision} d WHERE d.crime_record_id = c.id)"
+        )
+        # PostgreSQL inserts new crime records and their decisions in one statement, joining the staged rows
+        # to the records just inserted rather than to the whole table.
+        new_records_with_decisions = (
+            "WITH c AS ("
+            + new_records
+            + " RETURNING id, force_id, reference, recorded_on) "
+            + decision_columns
+            + " FROM c JOIN {staging} s ON "
+            + MATCH_RECORD
+        )
+        statements = []
+        if counts.updated:
+            statements += [update_records, update_decisions]
+        if counts.new > counts.records_without_decision:
+            statements += [new_records_with_decisions] if self.postgresql else [new_records, new_decisions]
+        if counts.records_without_decision and new_decisions not in statements:
+            statements.append(new_decisions)
+        indexes = None
+        if self._loads_in_bulk(counts):
+            indexes = _SecondaryIndexes.set_aside([self.names["record"], self.names["decision"]])
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement.format(**self.names))
+        if indexes is not None:
+            indexes.rebuild()
+
+    def _loads_in_bulk(self, counts: "_Counts") -> bool:
+        """Whether the file adds so much to what is stored that indexing and checking the whole tables once,
+        after the writes, is cheaper than doing it row by row: PostgreSQL only, and at least
+        `IMPORT_BULK_MIN_ROWS` new decisions, half or more of the number already stored."""
+        if not self.postgresql or counts.new < settings.IMPORT_BULK_MIN_ROWS:
+            return False
+        with connection.cursor() as cursor:
+            # Counts no further than the limit, so a large table costs no more than the file does.
+            cursor.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {decision} LIMIT %s) stored".format(**self.names),
+                [2 * counts.new + 1],
+            )
+            return cursor.fetchone()[0] <= 2 * counts.new
+
+    def drop(self) -> None:
+        if not self.postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.names['staging']}")

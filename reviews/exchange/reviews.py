@@ -1,0 +1,279 @@
+"""The reviews import: a completed audit from a spreadsheet, one row per reviewed decision.
+
+A reviews file is one audit or a few (about 20 decisions per category per force), so rows are checked in memory,
+with every lookup (decisions, audits, auditors, existing reviews) made for the whole file at once.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from accounts.models import User
+from forces.models import Force
+from reviews.exchange.reading import (
+    NO_RECORDS,
+    REVIEW_FILE,
+    ImportFileError,
+    ImportRefused,
+    ImportReport,
+    RowError,
+    by_row,
+    open_table,
+)
+from reviews.exchange.rows import ReviewRowParser, ReviewValues
+from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
+from reviews.workflow.services import audit_create
+
+LOOKUP_CHUNK = 500
+
+
+IMPORT_REASON = "Imported from a reviews file"
+
+
+@dataclass
+class PlannedReview:
+    """A checked row with what it names: the decision, the auditor, the audit (None until created) and the
+    review it updates (None when new)."""
+
+    values: ReviewValues
+    decision: CancellationDecision
+    auditor: User
+    audit_key: tuple[int, str]
+    audit: Audit | None
+    review: Review | None
+    changed: bool
+
+
+@dataclass
+class ReviewPlan:
+    report: ImportReport
+    planned: dict[int, PlannedReview] = field(default_factory=dict)
+    errors_by_row: dict[int, list[RowError]] = field(default_factory=lambda: defaultdict(list))
+    audits_to_create: dict[tuple[int, str], list[CancellationDecision]] = field(default_factory=dict)
+
+
+def reviews_import(*, file: IO[bytes], dry_run: bool = False, by: User | None = None) -> ImportReport:
+    """Create or update the reviews in a reviews file (CSV or XLSX), creating any audit it names that does not
+    exist yet, all or nothing.
+
+    Raises `ImportFileError` for a file that cannot be read, and `ImportRefused` with every row error when a
+    row breaks a rule: an unknown force, decision or auditor, an audit that is signed off, a decision outside
+    an existing audit's period, answers that do not fit together. A dry run reports the counts and writes nothing.
+    """
+    table = open_table(file, spec=REVIEW_FILE)
+    report = ImportReport(format_name="reviews", dry_run=dry_run, notices=table.notices)
+    plan = plan_reviews(table.rows, report=report)
+    if report.rows == 0:
+        raise ImportFileError(NO_RECORDS)
+    if not report.ok:
+        raise ImportRefused(report)
+    if not dry_run:
+        with transaction.atomic():
+            audits = create_missing_audits(plan, by=by)
+            reviews_save(plan, audits=audits, by=by)
+    return report
+
+
+def plan_reviews(rows: Iterable[tuple[int, list[str]]], *, report: ImportReport) -> ReviewPlan:
+    """Check every row and look up what it names; row errors go into `report` and `plan.errors_by_row`."""
+    plan = ReviewPlan(report=report)
+    parser = ReviewRowParser()
+    checked: list[ReviewValues] = []
+    first_row: dict[tuple[int, str, str], int] = {}
+    for number, cells in rows:
+        report.rows += 1
+        values, errors = parser.parse(number, cells)
+        if values is not None:
+            key = (values.force_id, values.audit, values.reference)
+            if key in first_row:
+                errors = [
+                    RowError(
+                        number,
+                        "crime_reference",
+                        f'"{values.reference}" is already in row {first_row[key]} for the same audit',
+                    )
+                ]
+            else:
+                first_row[key] = number
+                checked.append(values)
+        for error in errors:
+            plan.errors_by_row[number].append(error)
+
+    decisions = _decisions(checked)
+    audits = {
+        (audit.force_id, audit.name): audit
+        for audit in Audit.objects.filter(
+            force_id__in={values.force_id for values in checked}, name__in={values.audit for values in checked}
+        )
+    }
+    auditors = {
+        user.username_key: user
+        for user in User.objects.annotate(username_key=Lower("username")).filter(
+            is_active=True, username_key__in={values.auditor.lower() for values in checked}
+        )
+    }
+    existing = {
+        (review.audit_id, review.decision_id): review
+        for review in Review.objects.filter(
+            kind=ReviewKind.PRIMARY,
+            audit__in=list(audits.values()),
+            decision__in=[decision.pk for decision in decisions.values()],
+        )
+    }
+    force_codes = dict(Force.objects.values_list("pk", "code"))
+
+    for values in checked:
+        number = values.row
+        errors = plan.errors_by_row[number]
+        decision = decisions.get((values.force_id, values.reference))
+        if decision is None:
+            errors.append(
+                RowError(
+                    number,
+                    "crime_reference",
+                    f'{force_codes[values.force_id]} has no decision with crime reference "{values.reference}"',
+                )
+            )
+        auditor = auditors.get(values.auditor.lower())
+        if auditor is None:
+            errors.append(RowError(number, "auditor", f'no active user called "{values.auditor}"'))
+        audit_key = (values.force_id, values.audit)
+        audit = audits.get(audit_key)
+        if audit is not None and audit.is_locked:
+            errors.append(
+                RowError(number, "audit", f'"{values.audit}" is signed off: its reviews can no longer change')
+            )
+        elif (
+            audit is not None
+            and decision is not None
+            and not audit.period_start <= decision.decided_on <= audit.period_end
+        ):
+            errors.append(
+                RowError(
+                    number,
+                    "crime_reference",
+                    f'"{values.reference}" was decided on {decision.decided_on:%d/%m/%Y}, outside the audit\'s period '
+                    f"({audit.period_start:%d/%m/%Y} to {audit.period_end:%d/%m/%Y})",
+                )
+            )
+        if errors:
+            continue
+        review = existing.get((audit.pk, decision.pk)) if audit is not None else None
+        changed = review is None or _differs(review, values, auditor)
+        plan.planned[number] = PlannedReview(values, decision, auditor, audit_key, audit, review, changed)
+        if audit is None:
+            plan.audits_to_create.setdefault(audit_key, []).append(decision)
+
+    all_errors = sorted((error for errors in plan.errors_by_row.values() for error in errors), key=by_row)
+    report.add_errors(all_errors)
+    if report.ok:
+        report.new = sum(1 for item in plan.planned.values() if item.review is None)
+        report.updated = sum(1 for item in plan.planned.values() if item.review is not None and item.changed)
+        report.unchanged = sum(1 for item in plan.planned.values() if not item.changed)
+        for force_id, name in plan.audits_to_create:
+            report.notices.append(f'The audit "{name}" of {force_codes[force_id]} does not exist yet: it is created.')
+    return plan
+
+
+def _decisions(checked: list[ReviewValues]) -> dict[tuple[int, str], CancellationDecision]:
+    """The decisions the rows name, by (force, crime reference): a query per `LOOKUP_CHUNK` references."""
+    found = {}
+    wanted = sorted({(values.force_id, values.reference) for values in checked})
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        queryset = CancellationDecision.objects.filter(
+            force_id__in={force_id for force_id, _ in chunk},
+            crime_record__reference__in={reference for _, reference in chunk},
+        ).select_related("crime_record")
+        for decision in queryset:
+            found[(decision.force_id, decision.crime_record.reference)] = decision
+    return found
+
+
+def _differs(review: Review, values: ReviewValues, auditor: User) -> bool:
+    return (
+        review.auditor_id != auditor.pk
+        or review.status not in ReviewStatus.finished()
+        or any(getattr(review, name) != getattr(values, name) for name in Review.ANSWER_FIELDS)
+    )
+
+
+def create_missing_audits(plan: ReviewPlan, *, by: User | None) -> dict[tuple[int, str], Audit]:
+    """Create each audit the file names that does not exist: its period spans its decisions, and it samples
+    each of their categories with as many decisions as the file has. Returns every audit the plan uses."""
+    audits = {item.audit_key: item.audit for item in plan.planned.values() if item.audit is not None}
+    forces = Force.objects.in_bulk({force_id for force_id, _ in plan.audits_to_create})
+    for (force_id, name), decisions in plan.audits_to_create.items():
+        audit = audit_create(
+            force=forces[force_id],
+            name=name,
+            period_start=min(decision.decided_on for decision in decisions),
+            period_end=max(decision.decided_on for decision in decisions),
+            categories=Counter(decision.crime_record.offence_category for decision in decisions),
+            created_by=by,
+        )
+        audit.status = AuditStatus.IN_PROGRESS
+        audit.full_clean()
+        audit.save()
+        audits[(force_id, name)] = audit
+    return audits
+
+
+def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review | None = None) -> Review:
+    """The planned row as a review: a new one, or the existing one with the file's answers. A changed answer
+    makes the review "submitted" again, so an approved review that changes goes back for approval."""
+    review = review or item.review or Review(audit=audit, decision=item.decision, kind=ReviewKind.PRIMARY)
+    if not item.changed:
+        return review
+    for name in Review.ANSWER_FIELDS:
+        setattr(review, name, getattr(item.values, name))
+    review.auditor = item.auditor
+    if review.pk is not None:
+        # A page open on this review before the import can no longer save over it.
+        review.version += 1
+    review.status = ReviewStatus.SUBMITTED
+    review.submitted_at = now
+    review.updated_at = now
+    # Every rule of `Review.clean()` was checked by the row parser and the plan (answers that fit together, the
+    # decision in the audit's force and period, the audit not signed off), with the foreign keys and the unique
+    # rule looked up for the whole file: only the fields' own checks are left, which need no query per row.
+    review.clean_fields(exclude=["audit", "decision", "auditor"])
+    return review
+
+
+def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit], by: User | None = None) -> None:
+    """Write the planned reviews, with a history entry each. The audits are locked first, as the review pages
+    lock them, so an audit signed off since the file was checked refuses the import."""
+    locked = Audit.objects.select_for_update().filter(pk__in=[audit.pk for audit in audits.values()])
+    signed_off = sorted(locked.filter(status=AuditStatus.SIGNED_OFF).values_list("name", flat=True))
+    if signed_off:
+        raise ImportFileError(
+            f'Audit "{signed_off[0]}" was signed off while the file was being checked: its reviews can no longer '
+            "change. Nothing was imported."
+        )
+    now = timezone.now()
+    new, changed = [], []
+    for item in plan.planned.values():
+        review = review_from_plan(item, audits[item.audit_key], now=now)
+        if item.review is None:
+            new.append(review)
+        elif item.changed:
+            changed.append(review)
+    bulk_create_with_history(
+        new, Review, batch_size=LOOKUP_CHUNK, default_user=by, default_change_reason=IMPORT_REASON, default_date=now
+    )
+    bulk_update_with_history(
+        changed,
+        Review,
+        [*Review.ANSWER_FIELDS, "auditor", "status", "submitted_at", "updated_at", "version"],
+        batch_size=LOOKUP_CHUNK,
+        default_user=by,
+        default_change_reason=IMPORT_REASON,
+        default_date=now,
+    )

@@ -1,0 +1,120 @@
+"""Every "may this person do X to Y" rule of the application, and the view mixins built on them.
+
+Roles are Django groups (`accounts.roles.Role`). A superuser holds every role. Views, selectors, querysets,
+exports, templates (through the `may` context variable) and the navigation ask these functions; nothing else
+looks at a person's groups. This module imports no model of the app, so every layer may use it.
+"""
+
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.db.models import QuerySet
+
+from accounts.roles import Role
+from forces.models import Force
+
+AUDIT_STAFF = frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.DATA_STEWARD})
+
+
+def has_role(user, *roles: str) -> bool:
+    """Whether `user` is signed in and holds one of `roles` (a superuser holds them all)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(user.roles & set(roles))
+
+
+def can_supervise(user) -> bool:
+    """Plan audits, assign, return and approve reviews, sign off, settle disagreements, read work in progress."""
+    return has_role(user, Role.SUPERVISOR)
+
+
+def can_review(user) -> bool:
+    """Review the decisions assigned to them."""
+    return has_role(user, Role.AUDITOR)
+
+
+def is_audit_staff(user) -> bool:
+    """Auditors, supervisors and data stewards: they read every force's decisions and results."""
+    return has_role(user, *AUDIT_STAFF)
+
+
+def is_force_contact(user) -> bool:
+    """A force viewer tied to a force, and nothing more: they read their own force's signed-off results."""
+    return not is_audit_staff(user) and has_role(user, Role.FORCE_VIEWER) and user.force_id is not None
+
+
+def may_include_work_in_progress(user) -> bool:
+    """Only supervisors read unapproved figures: everyone else sees signed-off results only."""
+    return can_supervise(user)
+
+
+def may_compare_forces(user) -> bool:
+    """The national comparison shows every force: audit staff may read it, a force viewer may not."""
+    return is_audit_staff(user)
+
+
+def sees_decisions(user) -> bool:
+    """Decisions (the forces' whole extracts) are for the audit team and data stewards; force viewers see
+    only their own force's signed-off results."""
+    return is_audit_staff(user)
+
+
+def sees_results(user) -> bool:
+    return is_audit_staff(user) or is_force_contact(user)
+
+
+def sees_others_work(user) -> bool:
+    """Whether `user` sees every auditor's reviews in the audits they may see, not only their own."""
+    return has_role(user, Role.SUPERVISOR, Role.DATA_STEWARD)
+
+
+def sees_disagreements(user) -> bool:
+    return can_supervise(user)
+
+
+def audit_force_ids(user) -> QuerySet | None:
+    """The forces whose audits `user` may see: None for every force, else a (possibly empty) queryset of ids."""
+    if is_audit_staff(user):
+        return None
+    if is_force_contact(user):
+        return Force.objects.filter(pk=user.force_id).values("pk")
+    return Force.objects.none().values("pk")
+
+
+def forces_visible_to(user) -> QuerySet[Force]:
+    """The forces whose results `user` may read: every force for audit staff, a force viewer's own force."""
+    force_ids = audit_force_ids(user)
+    return Force.objects.all() if force_ids is None else Force.objects.filter(pk__in=force_ids)
+
+
+def may_administer_data(user) -> bool:
+    """The data administration pages' import and export buttons."""
+    return has_role(user, Role.DATA_STEWARD)
+
+
+def allowed(user) -> dict[str, bool]:
+    """What templates may ask, as `may.<name>` (see `web.navigation`)."""
+    return {
+        "supervise": can_supervise(user),
+        "review": can_review(user),
+        "see_decisions": sees_decisions(user),
+        "see_results": sees_results(user),
+        "compare_forces": may_compare_forces(user),
+        "force_contact_only": is_force_contact(user),
+        "any_role": has_role(user, *Role.values),
+    }
+
+
+class RoleRequiredMixin(UserPassesTestMixin):
+    """Signed-in users holding one of `roles`; others get 403, and anonymous users the sign-in page."""
+
+    roles: frozenset[str] = frozenset()
+
+    def test_func(self) -> bool:
+        return has_role(self.request.user, *self.roles)
+
+
+class SupervisorMixin(RoleRequiredMixin):
+    roles = frozenset({Role.SUPERVISOR})
+
+
+class AuditorMixin(RoleRequiredMixin):
+    roles = frozenset({Role.AUDITOR})

@@ -1,0 +1,103 @@
+"""Geometry of the dot-and-whisker charts the summary pages draw as SVG in their templates: each row a share
+with its 95% interval, against a vertical line at the national share. Drawn on the server, so the chart needs no
+JavaScript; the templates always print the same figures as a table beside it."""
+
+from dataclasses import dataclass
+
+from reviews.results.statistics import Share
+
+WIDTH = 720
+
+
+LABEL_WIDTH = 260
+
+
+RIGHT_MARGIN = 24
+
+
+TOP = 36
+
+
+ROW_HEIGHT = 26
+
+
+BOTTOM = 12
+
+
+TICKS = (0, 20, 40, 60, 80, 100)
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    label: str
+    share: Share
+    compared: str
+    y: float
+    x: float
+    x_lower: float
+    x_upper: float
+    national: Share | None = None
+    national_x: float | None = None
+
+
+@dataclass(frozen=True)
+class IntervalChart:
+    title: str
+    rows: list[ChartRow]
+    national: Share | None
+    national_x: float | None
+    height: int
+    ticks: list[tuple[float, int]]
+
+    width: int = WIDTH
+    plot_left: int = LABEL_WIDTH
+    plot_right: int = WIDTH - RIGHT_MARGIN
+    top: int = TOP
+
+    @property
+    def plot_bottom(self) -> float:
+        return self.height - BOTTOM
+
+    @property
+    def label_x(self) -> int:
+        return LABEL_WIDTH - 10
+
+
+def _x(fraction: float) -> float:
+    return round(LABEL_WIDTH + fraction * (WIDTH - RIGHT_MARGIN - LABEL_WIDTH), 1)
+
+
+def interval_chart(
+    *, title: str, items: list[tuple[str, Share, str, Share | None]], national: Share | None = None
+) -> IntervalChart:
+    """A chart of `items` (label, share, how it compares with the national share, and that row's own national
+    share when rows differ, as a force's categories do), in the order given. One `national` share draws a line
+    across every row. Rows with nothing judged are left out: they have no share to draw."""
+    rows = []
+    for label, share, compared, row_national in items:
+        if not share.exists:
+            continue
+        lower, upper = share.interval
+        has_row_national = row_national is not None and row_national.exists
+        rows.append(
+            ChartRow(
+                label=label,
+                share=share,
+                compared=compared,
+                y=TOP + ROW_HEIGHT * len(rows) + ROW_HEIGHT / 2,
+                x=_x(share.fraction),
+                x_lower=_x(lower),
+                x_upper=_x(upper),
+                national=row_national if has_row_national else None,
+                national_x=_x(row_national.fraction) if has_row_national else None,
+            )
+        )
+    has_national = national is not None and national.exists
+    return IntervalChart(
+        title=title,
+        rows=rows,
+        national=national if has_national else None,
+        national_x=_x(national.fraction) if has_national else None,
+        height=TOP + ROW_HEIGHT * max(len(rows), 1) + BOTTOM,
+        ticks=[(_x(tick / 100), tick) for tick in TICKS],
+    )

@@ -1,0 +1,218 @@
+"""The national comparison table. One class serves the page and its CSV and XLSX exports, so the files hold
+the page's figures: the page shows a category's rate and interval in one cell, and the exports carry the same
+rounded numbers in columns of their own (hidden on the page)."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django_tables2.export import TableExport
+from tablib import Dataset
+
+from reviews.exchange.cells import escape_formula
+from reviews.models import OffenceCategory
+from reviews.results.statistics import Share
+
+NOT_AUDITED = "not audited"
+
+
+# Reviewed, but every verdict was "cannot tell": there is no rate, and that is not the same as no audit.
+NONE_JUDGED = "none judged"
+
+
+NATIONAL_ROW = "England and Wales: national rate, pooled"
+
+
+class CategoryRateColumn(tables.Column):
+    """A category's incorrect rate with its 95% interval and counts, or "not audited"; sorts on the rate."""
+
+    def __init__(self, category: str, **kwargs):
+        self.category = category
+        super().__init__(
+            accessor=category,
+            verbose_name=OffenceCategory(category).label,
+            order_by=(f"{category}__sort_key",),
+            exclude_from_export=True,
+            empty_values=(),
+            attrs={"th": {"class": "govuk-table__header"}, "td": {"class": "govuk-table__cell app-numeric"}},
+            **kwargs,
+        )
+
+    def render(self, value):
+        share = value.incorrect_share
+        if not value.reviewed:
+            return NOT_AUDITED
+        if not share.exists:
+            return f"{NONE_JUDGED} ({value.cannot_tell} cannot tell)"
+        return format_html(
+            '{}%<br><span class="app-interval">({}% to {}%)</span><br>{} incorrect',
+            share.percent,
+            share.lower_percent,
+            share.upper_percent,
+            share,
+        )
+
+
+class FigureColumn(tables.Column):
+    """One number of a category's figures, for the exports only; "not audited" where there is none."""
+
+    def __init__(self, category: str, attribute: str, heading: str):
+        self.attribute = attribute
+        super().__init__(
+            accessor=category,
+            verbose_name=f"{OffenceCategory(category).label}: {heading}",
+            visible=False,
+            orderable=False,
+            empty_values=(),
+        )
+
+    def value(self, value):
+        if not value.reviewed:
+            return NOT_AUDITED
+        for name in self.attribute.split("."):
+            value = getattr(value, name)
+        return NONE_JUDGED if value is None else value
+
+
+# (attribute of CategoryFigures, heading) of each export-only column per category.
+EXPORT_FIGURES = [
+    ("reviewed", "reviewed"),
+    ("cannot_tell", "cannot tell"),
+    ("judged", "judged"),
+    ("incorrect", "incorrect"),
+    ("incorrect_share.percent", "incorrect %"),
+    ("incorrect_share.lower_percent", "interval from %"),
+    ("incorrect_share.upper_percent", "interval to %"),
+    ("compared_with_national", "compared with national rate"),
+]
+
+
+class NationalTable(tables.Table):
+    force = tables.Column(
+        accessor="force__name",
+        verbose_name="Force",
+        linkify=lambda record: reverse("force_results", args=[record.force.code]),
+        order_by=("force__name",),
+    )
+    region = tables.Column(accessor="force__region", order_by=("force__region", "force__name"))
+    latest_audit = tables.Column(
+        accessor="audit", verbose_name="Latest audit", empty_values=(), order_by=("signed_off_sort",)
+    )
+    signed_off = tables.Column(accessor="audit__signed_off_at", verbose_name="Signed off", visible=False)
+    grade = tables.Column(accessor="grade", verbose_name="Recording grade", empty_values=(), visible=False)
+    victims = tables.Column(
+        accessor="victims", verbose_name="Victims not told", empty_values=(), order_by=("victims_sort",)
+    )
+    victims_not_told = tables.Column(accessor="victims__count", verbose_name="Victims not told: number", visible=False)
+    victims_should = tables.Column(
+        accessor="victims__total", verbose_name="Victims who should have been told", visible=False
+    )
+    basis = tables.Column(accessor="basis", verbose_name="Figures", visible=False, empty_values=())
+
+    class Meta:
+        attrs = {
+            "class": "govuk-table app-national-table",
+            "th": {"class": "govuk-table__header"},
+            "td": {"class": "govuk-table__cell"},
+        }
+        empty_text = "No force matches these filters."
+        orderable = True
+
+    def __init__(self, data, *, categories: list[str], basis: str, national: dict[str, Share] | None = None, **kwargs):
+        self.basis = basis
+        self.categories = categories
+        self.national = national or {}
+        extra = [(category, CategoryRateColumn(category)) for category in categories]
+        extra += [
+            (f"{category}_{attribute.replace('.', '_')}", FigureColumn(category, attribute, heading))
+            for category in categories
+            for attribute, heading in EXPORT_FIGURES
+        ]
+        super().__init__(data, extra_columns=extra, sequence=self._sequence(categories), **kwargs)
+
+    @staticmethod
+    def _sequence(categories):
+        shown = ["force", "region", "latest_audit", *categories, "victims"]
+        return [*shown, "..."]
+
+    def national_values(self) -> dict[str, object]:
+        """The pooled national rate per category, by export column heading: the exports' last row."""
+        values = {"Force": NATIONAL_ROW, "Figures": self.basis}
+        for category in self.categories:
+            label, share = OffenceCategory(category).label, self.national.get(category, Share(0, 0))
+            if not share.exists:
+                values[f"{label}: incorrect %"] = NOT_AUDITED
+                continue
+            values |= {
+                f"{label}: judged": share.total,
+                f"{label}: incorrect": share.count,
+                f"{label}: incorrect %": share.percent,
+                f"{label}: interval from %": share.lower_percent,
+                f"{label}: interval to %": share.upper_percent,
+            }
+        return values
+
+    # Not audited is not a rate of 0: whichever way a column is sorted, forces without figures go last.
+    @property
+    def order_by(self):
+        return super().order_by
+
+    @order_by.setter
+    def order_by(self, value):
+        tables.Table.order_by.fset(self, value)
+        if not self.order_by or not isinstance(self.data.data, list):
+            return
+        column, rows = self.order_by[0].bare, self.data.data
+        if column in OffenceCategory.values:
+            has_figures = [row.categories[column].judged > 0 for row in rows]
+        elif column in {"victims", "latest_audit"}:
+            has_figures = [row.audited for row in rows]
+        else:
+            return
+        pairs = list(zip(rows, has_figures, strict=True))
+        self.data.data = [row for row, has in pairs if has] + [row for row, has in pairs if not has]
+
+    def render_latest_audit(self, record):
+        if not record.audited:
+            return NOT_AUDITED
+        audit = record.audit
+        signed_off = f"signed off {audit.signed_off_at:%-d %b %Y}" if audit.signed_off_at else "in progress"
+        grade = format_html("<br>crime recording: {}", record.grade) if record.grade else ""
+        return format_html('{}<br><span class="app-secondary">{}{}</span>', audit.name, signed_off, grade)
+
+    def value_latest_audit(self, record):
+        return record.audit.name if record.audited else NOT_AUDITED
+
+    def value_signed_off(self, record):
+        return record.audit.signed_off_at.date().isoformat() if record.audited and record.audit.signed_off_at else ""
+
+    def value_grade(self, record):
+        return record.grade
+
+    def render_victims(self, record):
+        return str(record.victims) if record.victims.exists else (NOT_AUDITED if not record.audited else "none to tell")
+
+    def value_victims(self, record):
+        return self.render_victims(record)
+
+    def value_victims_not_told(self, record):
+        return record.victims.count if record.audited else NOT_AUDITED
+
+    def value_victims_should(self, record):
+        return record.victims.total if record.audited else NOT_AUDITED
+
+    def value_basis(self, record):
+        return self.basis
+
+
+class EscapedTableExport(TableExport):
+    """The national table as a file: its rows, whose text cells cannot run as spreadsheet formulae (numbers
+    stay numbers), then the national rate per category, as the page shows it under "National rates"."""
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        escaped = Dataset(title=dataset.title, headers=[escape_formula(header) for header in dataset.headers])
+        for row in dataset:
+            escaped.append([escape_formula(cell) for cell in row])
+        national = table.national_values()
+        escaped.append([national.get(header, "") for header in dataset.headers])
+        return escaped

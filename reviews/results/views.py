@@ -1,0 +1,195 @@
+"""Pages of results: a force's results per audit, its printable report, and the national comparison.
+
+Who sees what: supervisors, auditors and data stewards read every force's signed-off results and the national
+comparison; only supervisors may include work in progress. A force viewer reads their own force's results
+(with the pooled national rate for comparison); the national comparison, which names every force, sends them
+to their own force's page. Someone without a role reads nothing (the comparison answers 403), and any force or
+audit outside what a user may read is a 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from accounts.models import AccessAction
+from accounts.services import access_record, filters_from_query
+from forces.models import Force
+from reviews.models import OffenceCategory
+from reviews.permissions import can_supervise, forces_visible_to, may_compare_forces, may_include_work_in_progress
+from reviews.results.charts import interval_chart
+from reviews.results.filters import NationalFilter
+from reviews.results.selectors import Scope, force_results, national_comparison
+from reviews.results.tables import EscapedTableExport, NationalTable
+
+
+class ScopeMixin:
+    """Reads "include work in progress" from the query string, for supervisors only."""
+
+    in_progress_param = "in_progress"
+
+    @cached_property
+    def scope(self) -> Scope:
+        wanted = self.request.GET.get(self.in_progress_param) == "1"
+        return Scope(include_in_progress=wanted and may_include_work_in_progress(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["scope"] = self.scope
+        context["may_include_work_in_progress"] = may_include_work_in_progress(self.request.user)
+        context["scope_query"] = f"?{self.in_progress_param}=1" if self.scope.include_in_progress else ""
+        return context
+
+
+class ForceResultsView(LoginRequiredMixin, ScopeMixin, TemplateView):
+    """A force's results for its latest counted audit, or for the audit in the URL."""
+
+    template_name = "reviews/results/force_results.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        force = get_object_or_404(forces_visible_to(user), code=self.kwargs["code"])
+        results = force_results(force=force, user=user, scope=self.scope, audit_id=self.kwargs.get("audit_id"))
+        if results is None:
+            raise Http404("No such audit of this force.")
+        context.update(
+            force=force,
+            results=results,
+            chart=interval_chart(
+                title=f"Incorrect decisions by category: {force.name} against the national rate",
+                items=[
+                    (figures.label, figures.incorrect_share, figures.compared_with_national, figures.national)
+                    for figures in results.categories
+                ],
+            ),
+            # Supervisors open any review's page; others read the reference only.
+            link_reviews=can_supervise(user),
+        )
+        return context
+
+
+class ForceReportView(ForceResultsView):
+    """The same results laid out for printing (see the print styles in assets/scss)."""
+
+    template_name = "reviews/results/force_report.html"
+
+
+class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin, FilterView):
+    """All 43 forces side by side, filterable, sortable, and exported as CSV or XLSX with the same figures."""
+
+    template_name = "reviews/results/national.html"
+    filterset_class = NationalFilter
+    table_class = NationalTable
+    table_pagination = False
+    export_class = EscapedTableExport
+    export_formats = ("csv", "xlsx")
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not may_compare_forces(user):
+            forces = forces_visible_to(user)
+            own = forces.first()
+            if own is None:
+                raise PermissionDenied
+            messages.info(request, "The national comparison is for audit staff. These are your force's results.")
+            return redirect("force_results", code=own.code)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Force.objects.all()
+
+    @cached_property
+    def comparison(self):
+        return national_comparison(
+            forces=self.object_list,
+            scope=self.scope,
+            categories=self.filterset.chosen_categories,
+            period=self.filterset.period_range,
+        )
+
+    def get_table_data(self):
+        return self.comparison.rows
+
+    def get_table_kwargs(self):
+        comparison = self.comparison
+        return {"categories": comparison.categories, "basis": self.scope.label, "national": comparison.national}
+
+    def get_export_filename(self, export_format):
+        basis = "-including-work-in-progress" if self.scope.include_in_progress else ""
+        return f"national-comparison{basis}-{timezone.localdate():%Y-%m-%d}.{export_format}"
+
+    def render_to_response(self, context, **kwargs):
+        export_format = self.request.GET.get(self.export_trigger_param)
+        if export_format is not None and export_format not in self.export_formats:
+            raise Http404("No such export format.")
+        response = super().render_to_response(context, **kwargs)
+        if self.exporting:
+            # Written once the file is built, so a refused or failed export leaves no record of one.
+            access_record(
+                user=self.request.user,
+                action=AccessAction.EXPORTED,
+                request=self.request,
+                object_type="national comparison",
+                object_label="National comparison" + (f" ({self.scope.label})" if self.scope.label else ""),
+                details={
+                    "table": "national comparison",
+                    "filters": filters_from_query(self.request.GET),
+                    "row_count": len(self.comparison.rows),
+                    "format": export_format,
+                },
+            )
+        return response
+
+    @property
+    def exporting(self) -> bool:
+        return self.request.GET.get(self.export_trigger_param) in self.export_formats
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.exporting:
+            return context  # a file holds the table only: the charts and rates would be drawn for nothing
+        comparison = self.comparison
+        context["comparison"] = comparison
+        context["national"] = [
+            (OffenceCategory(category), comparison.national[category]) for category in comparison.categories
+        ]
+        context["charts"] = [
+            (
+                category,
+                interval_chart(
+                    title=f"{OffenceCategory(category).label}: incorrect rate of each audited force",
+                    items=[
+                        (
+                            row.force.name,
+                            row.categories[category].incorrect_share,
+                            row.categories[category].compared_with_national,
+                            None,
+                        )
+                        for row in comparison.chart_rows(category)
+                    ],
+                    national=comparison.national[category],
+                ),
+            )
+            for category in comparison.categories
+        ]
+        query = self.request.GET.copy()
+        query.pop(self.export_trigger_param, None)
+        context["export_links"] = [
+            (export_format.upper(), f"?{_with(query, self.export_trigger_param, export_format)}")
+            for export_format in self.export_formats
+        ]
+        return context
+
+
+def _with(query, name, value) -> str:
+    query = query.copy()
+    query[name] = value
+    return query.urlencode()

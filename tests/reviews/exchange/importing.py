@@ -1,0 +1,174 @@
+"""Helpers for the import and export tests: files in the exchange formats, and a snapshot of what is stored."""
+
+import csv
+import io
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
+from reviews.models import Audit, AuditStatus, CancellationDecision, CrimeRecord, Review
+from tests.factories import DecisionFactory, force
+
+
+def decision_row(**overrides) -> dict[str, str]:
+    row = {
+        "force": "northamptonshire",
+        "crime_reference": "NH/26/000001",
+        "offence_category": "violence",
+        "offence_code": "8N",
+        "recorded_on": "2026-01-10",
+        "decided_on": "2026-02-01",
+        "outcome": "cancelled",
+        "criterion": "C2",
+        "authoriser_role": "ddm",
+        "receiving_force": "",
+        "rationale": "Body-worn video shows no offence took place.",
+    }
+    row.update(overrides)
+    return row
+
+
+def review_row(**overrides) -> dict[str, str]:
+    row = {
+        "force": "northamptonshire",
+        "audit": "Imported audit 2026",
+        "crime_reference": "NH/26/000001",
+        "decision_correct": "yes",
+        "incorrect_reason": "",
+        "victim_should_be_informed": "yes",
+        "no_need_to_inform_reason": "",
+        "victim_informed": "yes",
+        "auditor": "auditor",
+        "notes": "",
+    }
+    row.update(overrides)
+    return row
+
+
+def csv_bytes(rows: list[dict], columns=None, *, encoding: str = "utf-8") -> bytes:
+    columns = columns or (list(rows[0]) if rows else list(DECISION_FILE.columns))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[dict], *, extra_sheets: tuple[str, ...] = ()) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Decisions"
+    columns = list(rows[0])
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([row[column] for column in columns])
+    for title in extra_sheets:
+        workbook.create_sheet(title).append(["anything"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write(tmp_path: Path, content: bytes, name: str = "decisions.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def run_import(command: str, path: Path, *args: str) -> tuple[str, str, bool]:
+    """(stdout, stderr, succeeded) of `manage.py <command> path`."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(command, str(path), *args, stdout=out, stderr=err)
+    except CommandError as error:
+        err.write(str(error))
+        return out.getvalue(), err.getvalue(), False
+    return out.getvalue(), err.getvalue(), True
+
+
+def sign_off(audit: Audit, by) -> Audit:
+    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, by, timezone.now()
+    audit.save()
+    return audit
+
+
+# What is stored when a decisions file comes: nothing (a first load, which PostgreSQL writes as it reads), or a
+# decision already.
+LOADS = ["first load", "later load"]
+
+
+def start_over(load: str) -> None:
+    """Empty the crime record and decision tables and store one decision unless `load` is a first load, with no
+    check left pending (as at the end of a transaction, where an import starts)."""
+    CrimeRecord.objects.all().delete()
+    connection.check_constraints()
+    if load == "later load":
+        DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
+
+
+def schema() -> list[tuple[str, str]]:
+    """The crime record and decision tables' indexes and constraints as the database defines them (PostgreSQL;
+    an empty list on SQLite): a large import sets some aside and builds them again."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid IN ('reviews_crimerecord'::regclass, 'reviews_cancellationdecision'::regclass)"
+            " UNION ALL SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid IN ('reviews_crimerecord'::regclass, 'reviews_cancellationdecision'::regclass)"
+            " ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+def snapshot() -> dict:
+    """Everything an import could change, as plain values."""
+    return {
+        "schema": schema(),
+        "records": sorted(
+            CrimeRecord.objects.values_list(
+                "pk", "force_id", "reference", "offence_category", "offence_code", "recorded_on"
+            )
+        ),
+        "decisions": sorted(
+            CancellationDecision.objects.values_list(
+                "pk",
+                "crime_record_id",
+                "force_id",
+                "recorded_on",
+                "outcome",
+                "criterion",
+                "decided_on",
+                "authoriser_role",
+                "receiving_force_id",
+                "rationale",
+            )
+        ),
+        "audits": sorted(Audit.objects.values_list("pk", "force_id", "name", "status", "period_start", "period_end")),
+        "reviews": sorted(
+            Review.objects.values_list(
+                "pk",
+                "audit_id",
+                "decision_id",
+                "auditor_id",
+                "status",
+                "decision_correct",
+                "incorrect_reason",
+                "victim_should_be_informed",
+                "no_need_to_inform_reason",
+                "victim_informed",
+                "notes",
+                "updated_at",
+            )
+        ),
+    }
+
+
+REVIEW_COLUMNS = list(REVIEW_FILE.columns)

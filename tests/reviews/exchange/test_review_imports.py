@@ -1,0 +1,247 @@
+"""`manage.py import_reviews`: a completed audit from a spreadsheet, linked to the decisions it names."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.roles import Role
+from reviews.models import Audit, AuditStatus, Review, ReviewStatus, VictimInformed
+from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory
+from tests.reviews.exchange.importing import (
+    REVIEW_COLUMNS,
+    csv_bytes,
+    review_row,
+    run_import,
+    sign_off,
+    snapshot,
+    write,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def decisions(auditor):
+    return [
+        DecisionFactory(crime_record__reference=f"NH/26/{number:06d}", decided_on=date(2026, 2, number))
+        for number in range(1, 4)
+    ]
+
+
+def import_rows(tmp_path, rows, *args):
+    return run_import("import_reviews", write(tmp_path, csv_bytes(rows, REVIEW_COLUMNS), "reviews.csv"), *args)
+
+
+def test_a_completed_audit_creates_the_audit_and_its_reviews(tmp_path, decisions, auditor):
+    rows = [
+        review_row(),
+        review_row(
+            crime_reference="NH/26/000002",
+            decision_correct="No",
+            incorrect_reason="The additional information was not verifiable",
+            victim_informed="no auditable record",
+            notes="The rationale shows no verifiable information.",
+        ),
+        review_row(
+            crime_reference="NH/26/000003",
+            decision_correct="cannot tell",
+            victim_should_be_informed="N",
+            no_need_to_inform_reason="no_identifiable_victim",
+            victim_informed="",
+            auditor="AUDITOR",
+        ),
+    ]
+
+    out, err, ok = import_rows(tmp_path, rows)
+
+    assert ok, err
+    assert 'The audit "Imported audit 2026" of northamptonshire does not exist yet: it is created.' in out
+    assert "Imported 3 reviews: 3 new, 0 updated, 0 unchanged." in out
+    audit = Audit.objects.get(name="Imported audit 2026")
+    assert (audit.period_start, audit.period_end) == (date(2026, 2, 1), date(2026, 2, 3))
+    assert audit.status == AuditStatus.IN_PROGRESS
+    assert {category.offence_category: category.sample_size for category in audit.categories.all()} == {"violence": 3}
+    reviews = {review.decision.crime_record.reference: review for review in audit.reviews.all()}
+    assert set(reviews) == {"NH/26/000001", "NH/26/000002", "NH/26/000003"}
+    assert reviews["NH/26/000002"].incorrect_reason == "avi_not_verifiable"
+    assert reviews["NH/26/000002"].victim_informed == VictimInformed.NO_RECORD
+    assert reviews["NH/26/000003"].victim_should_be_informed is False
+    assert all(review.status == ReviewStatus.SUBMITTED and review.auditor == auditor for review in reviews.values())
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("Y", True), ("TRUE", True), ("no", False), ("False", False)])
+def test_yes_no_answers_accept_any_usual_spelling(tmp_path, decisions, answer, expected):
+    row = review_row(victim_should_be_informed=answer)
+    if not expected:
+        row.update(victim_informed="", no_need_to_inform_reason="safeguarding")
+
+    out, err, ok = import_rows(tmp_path, [row])
+
+    assert ok, err
+    assert Review.objects.get().victim_should_be_informed is expected
+
+
+def test_reviews_go_into_an_existing_audit_and_a_reimport_changes_nothing(tmp_path, decisions):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    sampled = ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    rows = [review_row(), review_row(crime_reference="NH/26/000002")]
+
+    out, err, ok = import_rows(tmp_path, rows)
+    assert ok, err
+    assert "1 new, 1 updated, 0 unchanged" in out
+    sampled.refresh_from_db()
+    assert sampled.status == ReviewStatus.SUBMITTED
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, rows)
+
+    assert ok, err
+    assert "0 new, 0 updated, 2 unchanged" in out
+    assert snapshot() == before
+
+
+def test_a_signed_off_audit_refuses_the_import(tmp_path, decisions, supervisor):
+    audit = AuditFactory(name="Imported audit 2026")
+    ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    sign_off(audit, supervisor)
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert not ok
+    assert 'row 2, audit: "Imported audit 2026" is signed off: its reviews can no longer change' in err
+    assert snapshot() == before
+
+
+REVIEW_ERRORS = [
+    (
+        review_row(crime_reference="NH/00/404"),
+        'row 2, crime_reference: northamptonshire has no decision with crime reference "NH/00/404"',
+    ),
+    (review_row(auditor="nobody"), 'row 2, auditor: no active user called "nobody"'),
+    (review_row(force="Hampshire Police"), 'row 2, force: no force called "Hampshire Police"'),
+    (review_row(decision_correct="maybe"), 'row 2, decision_correct: "maybe" is not one of yes, no, cannot_tell'),
+    (review_row(victim_should_be_informed="perhaps"), 'row 2, victim_should_be_informed: "perhaps" is not yes or no'),
+    (
+        review_row(decision_correct="no", notes="Wrong."),
+        "row 2, incorrect_reason: is blank: the decision was judged incorrect, so it must be one of",
+    ),
+    (review_row(decision_correct="no", incorrect_reason="wrong_criterion"), "row 2, notes: is blank: explain why"),
+    (
+        review_row(incorrect_reason="wrong_criterion"),
+        'row 2, incorrect_reason: "wrong_criterion" given, but it is only for when the decision was judged incorrect',
+    ),
+    (review_row(victim_informed=""), "row 2, victim_informed: is blank: the victim should have been informed"),
+    (
+        review_row(victim_should_be_informed="no"),
+        'row 2, victim_informed: "yes" given, but it is only for when the victim should have been informed',
+    ),
+    (review_row(auditor=""), "row 2, auditor: is blank: a value is needed"),
+]
+
+
+@pytest.mark.parametrize(("row", "message"), REVIEW_ERRORS, ids=[message[:40] for _, message in REVIEW_ERRORS])
+def test_a_bad_review_row_is_reported_and_nothing_is_written(tmp_path, decisions, row, message):
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, [row])
+
+    assert not ok
+    assert message in err
+    assert snapshot() == before
+
+
+def test_a_decision_outside_an_existing_audits_period_is_refused(tmp_path, decisions):
+    AuditFactory(name="Imported audit 2026", period_start=date(2026, 3, 1), period_end=date(2026, 3, 31))
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert not ok
+    assert '"NH/26/000001" was decided on 01/02/2026, outside the audit\'s period (01/03/2026 to 31/03/2026)' in err
+    assert snapshot() == before
+
+
+def test_a_decision_reviewed_twice_in_one_file_is_reported(tmp_path, decisions):
+    out, err, ok = import_rows(tmp_path, [review_row(), review_row(decision_correct="cannot_tell")])
+
+    assert not ok
+    assert 'row 3, crime_reference: "NH/26/000001" is already in row 2 for the same audit' in err
+    assert not Audit.objects.exists()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
+    auditor = UserFactory(username="auditor", role=Role.AUDITOR)
+    counts = []
+    for size in (3, 30):
+        for number in range(size):
+            DecisionFactory(crime_record__reference=f"Q{size}/{number}")
+        rows = [
+            review_row(audit=f"Audit of {size}", crime_reference=f"Q{size}/{number}", auditor=auditor.username)
+            for number in range(size)
+        ]
+        path = write(tmp_path, csv_bytes(rows, REVIEW_COLUMNS), "reviews.csv")
+        with CaptureQueriesContext(connection) as queries:
+            assert run_import("import_reviews", path)[2]
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert Review.objects.count() == 33
+
+
+def test_a_reviews_file_without_records_is_refused(tmp_path):
+    out, err, ok = import_rows(tmp_path, [])
+
+    assert not ok
+    assert "The file has a header row but no records under it." in err
+
+
+def test_a_dry_run_reports_the_counts_and_creates_nothing(tmp_path, decisions):
+    out, err, ok = import_rows(tmp_path, [review_row()], "--dry-run")
+
+    assert ok, err
+    assert "Dry run, nothing saved: 1 reviews read; 1 new, 0 updated, 0 unchanged." in out
+    assert not Audit.objects.exists()
+    assert not Review.objects.exists()
+
+
+def test_imported_reviews_are_on_record_and_outdate_an_open_review_page(tmp_path, decisions):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    sampled = ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    version_on_the_page = sampled.version
+
+    out, err, ok = import_rows(tmp_path, [review_row(), review_row(crime_reference="NH/26/000002")])
+
+    assert ok, err
+    sampled.refresh_from_db()
+    assert sampled.version == version_on_the_page + 1
+    imported = Review.history.filter(history_change_reason="Imported from a reviews file")
+    assert sorted(imported.values_list("decision__crime_record__reference", "history_type")) == [
+        ("NH/26/000001", "~"),
+        ("NH/26/000002", "+"),
+    ]
+
+
+def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_path, decisions, supervisor, monkeypatch):
+    from reviews.exchange import reviews as review_import
+    from reviews.exchange.reading import ImportFileError
+
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    file = write(tmp_path, csv_bytes([review_row()], REVIEW_COLUMNS), "reviews.csv")
+    checked = review_import.plan_reviews
+
+    def plan_then_sign_off(*args, **kwargs):
+        plan = checked(*args, **kwargs)
+        sign_off(audit, supervisor)
+        return plan
+
+    before = list(Review.objects.values())
+    monkeypatch.setattr(review_import, "plan_reviews", plan_then_sign_off)
+
+    with pytest.raises(ImportFileError, match="was signed off while the file was being checked"):
+        review_import.reviews_import(file=file.open("rb"))
+
+    assert list(Review.objects.values()) == before
