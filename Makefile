@@ -9,12 +9,12 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench clean serve-prod loadtest
+.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench docs clean serve-prod loadtest
 
 help:
 	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install what the tests need and run the whole suite (DATABASE_URL selects PostgreSQL)"
-	@echo "make lint    ruff, and a check that every model change has its migration"
+	@echo "make lint    ruff, the architecture contract, a check that every model change has its migration, and that docs/performance.md is generated"
 	@echo "make bench   national-scale benchmarks on PostgreSQL (BENCH_DATABASE_URL); figures in bench/results/"
 	@echo "make loadtest  gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) under 20 auditors and 5 supervisors for 60 s; figures in bench/results/"
 	@echo "make serve-prod  serve the production way (gunicorn, PostgreSQL, collected static files) on http://$(HOST):$(PORT)"
@@ -68,7 +68,9 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m bench.performance_page --check
 
 format: install-test
 	$(BIN)/ruff format .
@@ -97,6 +99,11 @@ serve-prod: install
 # Benchmarks use their own PostgreSQL database, never the tests' or the application's.
 bench: install-test
 	$(PY) -m bench $(BENCH)
+	$(PY) -m bench.performance_page
+
+# docs/performance.md, written from the benchmarks' figures in bench/results/*.json.
+docs: install-test
+	$(PY) -m bench.performance_page
 
 # gunicorn with the production settings on 127.0.0.1, on a PostgreSQL database of its own, driven from this
 # computer only; LOADTEST_SECONDS (at most 600), LOADTEST_PORT, LOADTEST_WORKERS and LOADTEST_THREADS adjust it.

@@ -74,7 +74,7 @@ def _peak_mib(action) -> float:
 def run() -> dict:
     from forces.models import Force
     from reviews.models import Audit, CancellationDecision, CrimeRecord, OffenceCategory, Review
-    from reviews.workflow.services import audit_draw_sample, audit_plan
+    from reviews.workflow.planning import audit_draw_sample, audit_plan
 
     # The tables this benchmark fills belong to it.
     Review.objects.all().delete()

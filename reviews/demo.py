@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import Role
 from forces.models import Force
+from reviews.exchange.decisions import decision_record
 from reviews.models import (
     Audit,
     AuthoriserRole,
@@ -27,16 +28,8 @@ from reviews.models import (
     VictimInformed,
 )
 from reviews.quality.services import audit_set_second_review_share
-from reviews.workflow.services import (
-    audit_assign_evenly,
-    audit_create,
-    audit_draw_sample,
-    audit_sign_off,
-    decision_record,
-    review_approve,
-    review_return,
-    review_save,
-)
+from reviews.workflow.planning import audit_create, audit_draw_sample
+from reviews.workflow.services import audit_assign_evenly, audit_sign_off, review_approve, review_return, review_save
 
 SEED = 20260401
 DEMO_PASSWORD = "review-demo-2026"

@@ -125,7 +125,8 @@ def sampled_audit(
 ) -> Audit:
     """A Northamptonshire audit planned, drawn and (when `auditors` are given) assigned through the services,
     as the pages do it. `sizes` is {offence category: sample size}."""
-    from reviews.workflow.services import audit_assign_evenly, audit_plan
+    from reviews.workflow.planning import audit_plan
+    from reviews.workflow.services import audit_assign_evenly
 
     audit, _ = audit_plan(
         force=force(), name=name, period_start=start, period_end=end, categories=sizes, seed=seed, by=by

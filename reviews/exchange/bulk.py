@@ -1,19 +1,13 @@
-"""The decisions import for large files: the force's extract streamed into a staging table, checked and written
-set-wise in SQL.
-
-Each row is read and checked in Python by the same `DecisionRowParser` as every other way in, then loaded into a
-temporary staging table: with `COPY` on PostgreSQL, in batched inserts on SQLite. The rules between rows
-(a crime reference twice in one file, a change to a decision a signed-off audit has judged) are single SQL
-queries over the staging table, and so are the writes: crime records and decisions are updated and inserted
-a statement each. The file is never held whole in memory, and the number of queries grows only with the chunks
-(`CHUNK_ROWS` rows each), not the rows.
+"""The PostgreSQL bulk loader under the decisions import (`reviews.exchange.decisions`): the SQL both tables
+share, `COPY` text, and the machinery that makes large loads fast.
 
 On PostgreSQL the rows are checked in a thread of their own while the database loads the previous chunk, so the
-two cores work at once. A first load (the tables hold no crime record yet) goes further: all its rows are new, so
-each chunk is copied straight into the two tables, with their secondary indexes and foreign keys set aside and
-built again, checking every row, at the end (`_first_load`). Should a row break a rule, or the rebuilt keys refuse
-one, the first load is undone and the file is read again the usual way, for the full report. A later load that adds
-as many decisions as are stored sets the same indexes and keys aside for its writes (`_SecondaryIndexes`).
+two cores work at once (`CheckedChunks`). A first load (the tables hold no crime record yet) goes further: all its
+rows are new, so each chunk is copied straight into the two tables, with their secondary indexes and foreign keys
+set aside and built again, checking every row, at the end (`first_load`). Should a row break a rule, or the rebuilt
+keys refuse one, the first load is undone and the file is read again the usual way, for the full report. A later
+load that adds as many decisions as are stored sets the same indexes and keys aside for its writes
+(`SecondaryIndexes`).
 """
 
 import io
@@ -59,7 +53,7 @@ WORK_MEM = "64MB"
 STAGING_COLUMNS = DecisionValues._fields
 
 
-def _names() -> dict[str, str]:
+def table_names() -> dict[str, str]:
     quote = connection.ops.quote_name
     return {
         "staging": quote(STAGING),
@@ -100,7 +94,7 @@ DECISION_COLUMNS = "crime_record_id, force_id, recorded_on, " + DECISION_VALUES
 DECISION_INSERT = "INSERT INTO {decision} (" + DECISION_COLUMNS + ")"
 
 
-class _SecondaryIndexes:
+class SecondaryIndexes:
     """Two tables written without their secondary indexes and foreign keys, which are then built again as they
     were, exactly as the database defined them: each index in one sort, each foreign key checked in one query over
     the whole table, instead of both once per row written.
@@ -114,7 +108,7 @@ class _SecondaryIndexes:
         self.definitions = definitions
 
     @classmethod
-    def set_aside(cls, tables: list[str], *, unless: str | None = None) -> "_SecondaryIndexes | None":
+    def set_aside(cls, tables: list[str], *, unless: str | None = None) -> "SecondaryIndexes | None":
         """Lock `tables` and drop their secondary indexes and foreign keys, unless the query `unless` then finds
         a row; None when nothing was dropped."""
         try:
@@ -145,20 +139,20 @@ class _NotSetAside(Exception):
     pass
 
 
-def _first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowParser) -> ImportReport | None:
+def first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowParser) -> ImportReport | None:
     """The first load of decisions, into tables that hold no crime record: every row of the file is new, so each
     chunk is copied straight into the two tables as soon as it is checked, without a staging table. The report,
     or None when the tables are not empty (or busy), or when a row breaks a rule or the rebuilt keys refuse one:
     then everything is undone, for the file to be read again the usual way.
 
-    The tables are locked for the import and their secondary indexes and foreign keys set aside (`_SecondaryIndexes`);
+    The tables are locked for the import and their secondary indexes and foreign keys set aside (`SecondaryIndexes`);
     building them again at the end checks every row, a crime reference given twice for one force included. The ids
     are assigned here, in order from the tables' own sequences, which are moved on past them: no one else can
     insert into the locked tables meanwhile."""
-    names = _names()
+    names = table_names()
     try:
         with transaction.atomic():
-            indexes = _SecondaryIndexes.set_aside(
+            indexes = SecondaryIndexes.set_aside(
                 [names["record"], names["decision"]], unless=f"SELECT 1 FROM {names['record']} LIMIT 1"
             )
             if indexes is None:
@@ -172,12 +166,12 @@ def _first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowPar
                     cursor.execute("SELECT nextval(%s::regclass)", [sequence])
                     first_ids.append(cursor.fetchone()[0])
                 lines = FirstLoadLines(tuple(first_ids))
-                with _CheckedChunks(checked_rows(table, parser, report), lines) as chunks:
+                with CheckedChunks(checked_rows(table, parser, report), lines) as chunks:
                     for records, decisions in chunks:
                         if not report.ok:
                             raise _Undo
-                        _copy(cursor, f"COPY {names['record']} (id, {RECORD_COLUMNS}) FROM STDIN", records)
-                        _copy(cursor, f"COPY {names['decision']} (id, {DECISION_COLUMNS}) FROM STDIN", decisions)
+                        copy_text(cursor, f"COPY {names['record']} (id, {RECORD_COLUMNS}) FROM STDIN", records)
+                        copy_text(cursor, f"COPY {names['decision']} (id, {DECISION_COLUMNS}) FROM STDIN", decisions)
                 if report.rows == 0:
                     raise ImportFileError(NO_RECORDS)
                 if not report.ok:
@@ -206,7 +200,7 @@ def _sequence(model) -> str:
         return cursor.fetchone()[0]
 
 
-def _copy(cursor, statement: str, text: str) -> None:
+def copy_text(cursor, statement: str, text: str) -> None:
     # One read of the whole chunk: each read would wait for the checking thread to hand back the GIL.
     cursor.copy_expert(statement, io.StringIO(text), len(text) + 1)
 
@@ -251,12 +245,12 @@ def _secondary_definitions(cursor, tables: list[str]) -> _Definitions:
     return _Definitions(drops, creates)
 
 
-def _staged(columns: str) -> str:
+def staged(columns: str) -> str:
     """`columns` ("a, b") as columns of the staging table aliased `s` ("s.a, s.b")."""
     return ", ".join(f"s.{column}" for column in columns.split(", "))
 
 
-class _Counts(NamedTuple):
+class Counts(NamedTuple):
     new: int
     updated: int
     unchanged: int
@@ -316,7 +310,7 @@ class FirstLoadLines:
         return "".join(records), "".join(decisions)
 
 
-class _CheckedChunks:
+class CheckedChunks:
     """Checks the rows in a thread of its own and hands them over as COPY text (`lines` makes the texts of a list
     of rows), `CHUNK_ROWS` rows at a time and at most `CHUNKS_AHEAD` chunks ahead, so that the database loads one
     chunk while the next is checked. An error while reading the file is raised again where the chunks are read."""
@@ -328,7 +322,7 @@ class _CheckedChunks:
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._check, name="decision-import-checks", daemon=True)
 
-    def __enter__(self) -> "_CheckedChunks":
+    def __enter__(self) -> "CheckedChunks":
         # The thread that talks to the database gets the GIL back sooner after each statement.
         self.switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)

@@ -1,10 +1,23 @@
+"""The decisions import, the one engine behind every way a decisions file comes in (command line, data
+administration pages), and `decision_record`, for one decision at a time.
+
+Each row is read and checked in Python by the same `DecisionRowParser` as every other way in, then loaded into a
+temporary staging table: with `COPY` on PostgreSQL, in batched inserts on SQLite. The rules between rows
+(a crime reference twice in one file, a change to a decision a signed-off audit has judged) are single SQL
+queries over the staging table, and so are the writes: crime records and decisions are updated and inserted
+a statement each. The file is never held whole in memory, and the number of queries grows only with the chunks
+(`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`.
+"""
+
 from collections.abc import Iterator
+from datetime import date
 from itertools import islice
 from typing import IO
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from forces.models import Force
 from reviews.exchange.bulk import (
     DECISION_INSERT,
     DECISION_VALUES,
@@ -15,14 +28,14 @@ from reviews.exchange.bulk import (
     STAGING,
     STAGING_COLUMNS,
     WORK_MEM,
-    _CheckedChunks,
-    _copy,
-    _Counts,
-    _first_load,
-    _names,
-    _SecondaryIndexes,
-    _staged,
+    CheckedChunks,
+    Counts,
+    SecondaryIndexes,
+    copy_text,
+    first_load,
+    staged,
     staging_lines,
+    table_names,
 )
 from reviews.exchange.reading import (
     DECISION_FILE,
@@ -35,7 +48,7 @@ from reviews.exchange.reading import (
     open_table,
 )
 from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_rows
-from reviews.models import AuditStatus
+from reviews.models import AuditStatus, CancellationDecision, CrimeRecord
 
 # Rows per batched insert on SQLite, and per COPY on PostgreSQL: bounds the memory they hold.
 SQLITE_BATCH_ROWS = 1_000
@@ -59,7 +72,7 @@ def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | 
                     cursor.execute(
                         "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM]
                     )
-                report = None if dry_run else _first_load(file, max_size=max_size, parser=parser)
+                report = None if dry_run else first_load(file, max_size=max_size, parser=parser)
                 if report is not None:
                     return report
             # From the start of the file: a first load that found something wrong has been undone.
@@ -99,7 +112,7 @@ class _Staging:
 
     def __init__(self):
         self.postgresql = connection.vendor == "postgresql"
-        self.names = _names()
+        self.names = table_names()
         columns = (
             "row_number integer NOT NULL, force_id bigint NOT NULL, reference varchar(50) NOT NULL,"
             " offence_category varchar(20) NOT NULL, offence_code varchar(10) NOT NULL,"
@@ -120,9 +133,9 @@ class _Staging:
         columns = ", ".join(STAGING_COLUMNS)
         with connection.cursor() as cursor:
             if self.postgresql:
-                with _CheckedChunks(rows, staging_lines) as chunks:
+                with CheckedChunks(rows, staging_lines) as chunks:
                     for (text,) in chunks:
-                        _copy(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
+                        copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
             else:
                 insert = f"INSERT INTO {self.names['staging']} ({columns}) VALUES ({', '.join(['%s'] * 12)})"
                 while batch := list(islice(rows, SQLITE_BATCH_ROWS)):
@@ -182,7 +195,7 @@ class _Staging:
         ]
         return errors, rows[0][3] if rows else 0
 
-    def counts(self) -> "_Counts":
+    def counts(self) -> "Counts":
         """How the staged rows compare with what is stored: new when the crime has no decision yet (whether or
         not its crime record exists), unchanged when no value differs, updated otherwise."""
         same = SAME_RECORD + " AND " + SAME_DECISION
@@ -198,9 +211,9 @@ class _Staging:
                     " LEFT JOIN {decision} d ON d.crime_record_id = c.id"
                 ).format(**self.names)
             )
-            return _Counts(*(int(value) for value in cursor.fetchone()))
+            return Counts(*(int(value) for value in cursor.fetchone()))
 
-    def write(self, counts: "_Counts") -> None:
+    def write(self, counts: "Counts") -> None:
         """Update what changed and insert what is new, skipping the statements with nothing to do. A decision
         takes its force and recorded date from its crime record, as `CancellationDecision.save()` does, so the
         database's own checks see the same pair."""
@@ -216,10 +229,10 @@ class _Staging:
             " WHERE d.crime_record_id = c.id AND NOT (" + SAME_DECISION + " AND d.recorded_on = c.recorded_on)"
         )
         new_records = (
-            f"INSERT INTO {{record}} ({RECORD_COLUMNS}) SELECT {_staged(RECORD_COLUMNS)} FROM {{staging}} s"
+            f"INSERT INTO {{record}} ({RECORD_COLUMNS}) SELECT {staged(RECORD_COLUMNS)} FROM {{staging}} s"
             " WHERE NOT EXISTS (SELECT 1 FROM {record} c WHERE " + MATCH_RECORD + ")"
         )
-        decision_columns = DECISION_INSERT + " SELECT c.id, c.force_id, c.recorded_on, " + _staged(DECISION_VALUES)
+        decision_columns = DECISION_INSERT + " SELECT c.id, c.force_id, c.recorded_on, " + staged(DECISION_VALUES)
         new_decisions = (
             decision_columns + " FROM {staging} s JOIN {record} c ON " + MATCH_RECORD + ""
             " WHERE NOT EXISTS (SELECT 1 FROM {decision} d WHERE d.crime_record_id = c.id)"
@@ -243,14 +256,14 @@ class _Staging:
             statements.append(new_decisions)
         indexes = None
         if self._loads_in_bulk(counts):
-            indexes = _SecondaryIndexes.set_aside([self.names["record"], self.names["decision"]])
+            indexes = SecondaryIndexes.set_aside([self.names["record"], self.names["decision"]])
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement.format(**self.names))
         if indexes is not None:
             indexes.rebuild()
 
-    def _loads_in_bulk(self, counts: "_Counts") -> bool:
+    def _loads_in_bulk(self, counts: "Counts") -> bool:
         """Whether the file adds so much to what is stored that indexing and checking the whole tables once,
         after the writes, is cheaper than doing it row by row: PostgreSQL only, and at least
         `IMPORT_BULK_MIN_ROWS` new decisions, half or more of the number already stored."""
@@ -268,3 +281,46 @@ class _Staging:
         if not self.postgresql:
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.names['staging']}")
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    force: Force,
+    reference: str,
+    offence_category: str,
+    recorded_on: date,
+    outcome: str,
+    criterion: str,
+    decided_on: date,
+    authoriser_role: str,
+    offence_code: str = "",
+    receiving_force: Force | None = None,
+    rationale: str = "",
+) -> CancellationDecision:
+    """Record a crime and the decision that removed it, both checked before either is saved.
+
+    Raises `ValidationError` with a message per field (a reference the force already used, a
+    criterion that does not fit the outcome, a decision dated before the crime was recorded...).
+    """
+    record = CrimeRecord(
+        force=force,
+        reference=reference,
+        offence_category=offence_category,
+        offence_code=offence_code,
+        recorded_on=recorded_on,
+    )
+    record.full_clean()
+    record.save()
+    decision = CancellationDecision(
+        crime_record=record,
+        outcome=outcome,
+        criterion=criterion,
+        decided_on=decided_on,
+        authoriser_role=authoriser_role,
+        receiving_force=receiving_force,
+        rationale=rationale,
+    )
+    decision.full_clean()
+    decision.save()
+    return decision

@@ -28,7 +28,7 @@ from reviews.exchange.reading import (
 )
 from reviews.exchange.rows import ReviewRowParser, ReviewValues
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
-from reviews.workflow.services import audit_create
+from reviews.workflow.planning import audit_create
 
 LOOKUP_CHUNK = 500
 
@@ -83,72 +83,96 @@ def reviews_import(*, file: IO[bytes], dry_run: bool = False, by: User | None = 
 def plan_reviews(rows: Iterable[tuple[int, list[str]]], *, report: ImportReport) -> ReviewPlan:
     """Check every row and look up what it names; row errors go into `report` and `plan.errors_by_row`."""
     plan = ReviewPlan(report=report)
+    checked = _parsed_rows(rows, plan)
+    found = _Lookups.of(checked)
+    for values in checked:
+        errors = plan.errors_by_row[values.row]
+        errors.extend(found.errors(values))
+        if errors:
+            continue
+        audit_key = (values.force_id, values.audit)
+        audit = found.audits.get(audit_key)
+        decision = found.decisions[(values.force_id, values.reference)]
+        auditor = found.auditors[values.auditor.lower()]
+        review = found.existing.get((audit.pk, decision.pk)) if audit is not None else None
+        changed = review is None or _differs(review, values, auditor)
+        plan.planned[values.row] = PlannedReview(values, decision, auditor, audit_key, audit, review, changed)
+        if audit is None:
+            plan.audits_to_create.setdefault(audit_key, []).append(decision)
+    _fill_report(plan, force_codes=found.force_codes)
+    return plan
+
+
+def _parsed_rows(rows: Iterable[tuple[int, list[str]]], plan: ReviewPlan) -> list[ReviewValues]:
+    """The rows that parse, each decision once per audit; the others' errors go to `plan.errors_by_row`."""
     parser = ReviewRowParser()
     checked: list[ReviewValues] = []
     first_row: dict[tuple[int, str, str], int] = {}
     for number, cells in rows:
-        report.rows += 1
+        plan.report.rows += 1
         values, errors = parser.parse(number, cells)
         if values is not None:
             key = (values.force_id, values.audit, values.reference)
             if key in first_row:
-                errors = [
-                    RowError(
-                        number,
-                        "crime_reference",
-                        f'"{values.reference}" is already in row {first_row[key]} for the same audit',
-                    )
-                ]
+                message = f'"{values.reference}" is already in row {first_row[key]} for the same audit'
+                errors = [RowError(number, "crime_reference", message)]
             else:
                 first_row[key] = number
                 checked.append(values)
-        for error in errors:
-            plan.errors_by_row[number].append(error)
+        plan.errors_by_row[number].extend(errors)
+    return checked
 
-    decisions = _decisions(checked)
-    audits = {
-        (audit.force_id, audit.name): audit
-        for audit in Audit.objects.filter(
-            force_id__in={values.force_id for values in checked}, name__in={values.audit for values in checked}
-        )
-    }
-    auditors = {
-        user.username_key: user
-        for user in User.objects.annotate(username_key=Lower("username")).filter(
-            is_active=True, username_key__in={values.auditor.lower() for values in checked}
-        )
-    }
-    existing = {
-        (review.audit_id, review.decision_id): review
-        for review in Review.objects.filter(
-            kind=ReviewKind.PRIMARY,
-            audit__in=list(audits.values()),
-            decision__in=[decision.pk for decision in decisions.values()],
-        )
-    }
-    force_codes = dict(Force.objects.values_list("pk", "code"))
 
-    for values in checked:
-        number = values.row
-        errors = plan.errors_by_row[number]
-        decision = decisions.get((values.force_id, values.reference))
+@dataclass
+class _Lookups:
+    """Everything the checked rows name, looked up for the whole file at once."""
+
+    decisions: dict[tuple[int, str], CancellationDecision]
+    audits: dict[tuple[int, str], Audit]
+    auditors: dict[str, User]
+    existing: dict[tuple[int, int], Review]
+    force_codes: dict[int, str]
+
+    @classmethod
+    def of(cls, checked: list[ReviewValues]) -> "_Lookups":
+        decisions = _decisions(checked)
+        audits = {
+            (audit.force_id, audit.name): audit
+            for audit in Audit.objects.filter(
+                force_id__in={values.force_id for values in checked}, name__in={values.audit for values in checked}
+            )
+        }
+        auditors = {
+            user.username_key: user
+            for user in User.objects.annotate(username_key=Lower("username")).filter(
+                is_active=True, username_key__in={values.auditor.lower() for values in checked}
+            )
+        }
+        existing = {
+            (review.audit_id, review.decision_id): review
+            for review in Review.objects.filter(
+                kind=ReviewKind.PRIMARY,
+                audit__in=list(audits.values()),
+                decision__in=[decision.pk for decision in decisions.values()],
+            )
+        }
+        return cls(decisions, audits, auditors, existing, dict(Force.objects.values_list("pk", "code")))
+
+    def errors(self, values: ReviewValues) -> list[RowError]:
+        """What is wrong with what the row names: an unknown decision or auditor, a signed-off audit, a decision
+        outside the audit's period."""
+        number, errors = values.row, []
+        decision = self.decisions.get((values.force_id, values.reference))
         if decision is None:
-            errors.append(
-                RowError(
-                    number,
-                    "crime_reference",
-                    f'{force_codes[values.force_id]} has no decision with crime reference "{values.reference}"',
-                )
-            )
-        auditor = auditors.get(values.auditor.lower())
-        if auditor is None:
+            force = self.force_codes[values.force_id]
+            message = f'{force} has no decision with crime reference "{values.reference}"'
+            errors.append(RowError(number, "crime_reference", message))
+        if self.auditors.get(values.auditor.lower()) is None:
             errors.append(RowError(number, "auditor", f'no active user called "{values.auditor}"'))
-        audit_key = (values.force_id, values.audit)
-        audit = audits.get(audit_key)
+        audit = self.audits.get((values.force_id, values.audit))
         if audit is not None and audit.is_locked:
-            errors.append(
-                RowError(number, "audit", f'"{values.audit}" is signed off: its reviews can no longer change')
-            )
+            message = f'"{values.audit}" is signed off: its reviews can no longer change'
+            errors.append(RowError(number, "audit", message))
         elif (
             audit is not None
             and decision is not None
@@ -162,23 +186,18 @@ def plan_reviews(rows: Iterable[tuple[int, list[str]]], *, report: ImportReport)
                     f"({audit.period_start:%d/%m/%Y} to {audit.period_end:%d/%m/%Y})",
                 )
             )
-        if errors:
-            continue
-        review = existing.get((audit.pk, decision.pk)) if audit is not None else None
-        changed = review is None or _differs(review, values, auditor)
-        plan.planned[number] = PlannedReview(values, decision, auditor, audit_key, audit, review, changed)
-        if audit is None:
-            plan.audits_to_create.setdefault(audit_key, []).append(decision)
+        return errors
 
-    all_errors = sorted((error for errors in plan.errors_by_row.values() for error in errors), key=by_row)
-    report.add_errors(all_errors)
+
+def _fill_report(plan: ReviewPlan, *, force_codes: dict[int, str]) -> None:
+    report = plan.report
+    report.add_errors(sorted((error for errors in plan.errors_by_row.values() for error in errors), key=by_row))
     if report.ok:
         report.new = sum(1 for item in plan.planned.values() if item.review is None)
         report.updated = sum(1 for item in plan.planned.values() if item.review is not None and item.changed)
         report.unchanged = sum(1 for item in plan.planned.values() if not item.changed)
         for force_id, name in plan.audits_to_create:
             report.notices.append(f'The audit "{name}" of {force_codes[force_id]} does not exist yet: it is created.')
-    return plan
 
 
 def _decisions(checked: list[ReviewValues]) -> dict[tuple[int, str], CancellationDecision]:

@@ -34,6 +34,7 @@ from reviews.workflow.forms import (
     ReturnCommentForm,
     ReviewForm,
 )
+from reviews.workflow.planning import audit_draw_sample, audit_plan, sample_total
 from reviews.workflow.sampling import margins_of_error
 from reviews.workflow.selectors import (
     audit_list,
@@ -49,15 +50,12 @@ from reviews.workflow.selectors import (
 from reviews.workflow.services import (
     audit_approve_submitted,
     audit_assign_evenly,
-    audit_draw_sample,
-    audit_plan,
     audit_reassign,
     audit_reopen,
     audit_sign_off,
     review_approve,
     review_return,
     review_save,
-    sample_total,
 )
 from reviews.workflow.tables import AuditReviewTable, AuditTable, ReviewQueueTable
 

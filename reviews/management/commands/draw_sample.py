@@ -6,7 +6,7 @@ from django.db import transaction
 
 from forces.models import Force
 from reviews.models import OffenceCategory
-from reviews.workflow.services import audit_plan
+from reviews.workflow.planning import audit_plan
 
 
 class _DryRun(Exception):

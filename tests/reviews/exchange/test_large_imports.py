@@ -75,13 +75,13 @@ def stored_values() -> list[tuple]:
 def first_loads(monkeypatch):
     """The outcome of each attempt at a first load: the report, or None when the file was read the usual way."""
     outcomes = []
-    first_load = decisions._first_load
+    first_load = decisions.first_load
 
     def recorded(*args, **kwargs):
         outcomes.append(first_load(*args, **kwargs))
         return outcomes[-1]
 
-    monkeypatch.setattr(decisions, "_first_load", recorded)
+    monkeypatch.setattr(decisions, "first_load", recorded)
     return outcomes
 
 

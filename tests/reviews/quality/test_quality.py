@@ -28,11 +28,11 @@ from reviews.quality.qa import second_review_count
 from reviews.quality.selectors import audit_agreement
 from reviews.quality.services import audit_set_second_review_share, disagreement_resolve, known_answer_add
 from reviews.results.selectors import Scope, force_results
+from reviews.workflow.planning import audit_draw_sample
 from reviews.workflow.selectors import audit_progress_by_auditor
 from reviews.workflow.services import (
     audit_approve_submitted,
     audit_assign_evenly,
-    audit_draw_sample,
     audit_sign_off,
     review_assign,
     review_return,

@@ -10,10 +10,10 @@ from import_export import resources
 
 from reviews.errors import AuditLockedError
 from reviews.models import AuditStatus, OffenceCategory, Review, ReviewStatus, Verdict
+from reviews.workflow.planning import audit_draw_sample
 from reviews.workflow.services import (
     audit_approve_submitted,
     audit_assign_evenly,
-    audit_draw_sample,
     audit_reopen,
     audit_sign_off,
     review_approve,

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from reviews.models import AuditStatus, OffenceCategory, Review
 from reviews.results.statistics import wilson_interval
+from reviews.workflow.planning import audit_create, audit_draw_sample
 from reviews.workflow.sampling import margins_of_error, population_checksum
-from reviews.workflow.services import audit_create, audit_draw_sample
 from tests.factories import DecisionFactory, force
 
 pytestmark = pytest.mark.django_db
