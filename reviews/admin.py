@@ -4,8 +4,8 @@ from import_export.formats import base_formats
 
 from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
-from reviews.errors import AUDIT_LOCKED_MESSAGE
-from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE, ImportFileError
+from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
+from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
 from reviews.permissions import may_administer_data

@@ -24,3 +24,16 @@ class AuditLockedError(ValidationError):
 
     def __init__(self, message: str = AUDIT_LOCKED_MESSAGE):
         super().__init__(message, code="audit_locked")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read: empty, too large, not CSV or XLSX, or missing columns."""
+
+
+class ImportRefused(Exception):
+    """Raised inside the import's transaction to undo it; carries the report
+    (`reviews.exchange.reading.ImportReport`) with the row errors."""
+
+    def __init__(self, report):
+        super().__init__(report.summary())
+        self.report = report

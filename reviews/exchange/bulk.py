@@ -21,13 +21,8 @@ from typing import IO, NamedTuple
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from reviews.exchange.reading import (
-    DECISION_FILE,
-    NO_RECORDS,
-    ImportFileError,
-    ImportReport,
-    open_table,
-)
+from reviews.errors import ImportFileError
+from reviews.exchange.reading import DECISION_FILE, NO_RECORDS, ImportReport, open_table
 from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_rows
 from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from forces.models import Force
+from reviews.errors import ImportFileError, ImportRefused
 from reviews.exchange.bulk import (
     DECISION_INSERT,
     DECISION_VALUES,
@@ -37,16 +38,7 @@ from reviews.exchange.bulk import (
     staging_lines,
     table_names,
 )
-from reviews.exchange.reading import (
-    DECISION_FILE,
-    ERROR_CAP,
-    NO_RECORDS,
-    ImportFileError,
-    ImportRefused,
-    ImportReport,
-    RowError,
-    open_table,
-)
+from reviews.exchange.reading import DECISION_FILE, ERROR_CAP, NO_RECORDS, ImportReport, RowError, open_table
 from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_rows
 from reviews.models import AuditStatus, CancellationDecision, CrimeRecord
 

@@ -18,6 +18,7 @@ from typing import IO
 
 from django.conf import settings
 
+from reviews.errors import ImportFileError
 from reviews.exchange.cells import unescape_formula
 
 # At most this many row errors are listed; the rest are counted.
@@ -25,10 +26,6 @@ ERROR_CAP = 100
 
 
 NO_RECORDS = "The file has a header row but no records under it."
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read: empty, too large, not CSV or XLSX, or missing columns."""
 
 
 @dataclass(frozen=True)
@@ -92,14 +89,6 @@ class ImportReport:
         if self.dry_run:
             return f"Dry run, nothing saved: {self.rows} {self.format_name} read; {counts}."
         return f"Imported {self.rows} {self.format_name}: {counts}."
-
-
-class ImportRefused(Exception):
-    """Raised inside the import's transaction to undo it; carries the report with the row errors."""
-
-    def __init__(self, report: ImportReport):
-        super().__init__(report.summary())
-        self.report = report
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from import_export.formats import base_formats
 
 from accounts.models import User
 from forces.models import Force
+from reviews.errors import ImportFileError
 from reviews.exchange.cells import escape_formula
 from reviews.exchange.exports import RESULT_COLUMNS, result_counts
 from reviews.exchange.reading import (
@@ -24,7 +25,6 @@ from reviews.exchange.reading import (
     NO_RECORDS,
     REVIEW_FILE,
     FileSpec,
-    ImportFileError,
     ImportReport,
     RowError,
     open_table,

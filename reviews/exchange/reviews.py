@@ -16,16 +16,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import User
 from forces.models import Force
-from reviews.exchange.reading import (
-    NO_RECORDS,
-    REVIEW_FILE,
-    ImportFileError,
-    ImportRefused,
-    ImportReport,
-    RowError,
-    by_row,
-    open_table,
-)
+from reviews.errors import ImportFileError, ImportRefused
+from reviews.exchange.reading import NO_RECORDS, REVIEW_FILE, ImportReport, RowError, by_row, open_table
 from reviews.exchange.rows import ReviewRowParser, ReviewValues
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
 from reviews.workflow.planning import audit_create

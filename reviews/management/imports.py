@@ -8,7 +8,8 @@ from django.db import DatabaseError
 
 from accounts.models import AccessAction, User
 from accounts.services import access_record
-from reviews.exchange.reading import ImportFileError, ImportRefused, ImportReport
+from reviews.errors import ImportFileError, ImportRefused
+from reviews.exchange.reading import ImportReport
 
 
 class ImportCommand(BaseCommand):

@@ -225,8 +225,8 @@ def test_imported_reviews_are_on_record_and_outdate_an_open_review_page(tmp_path
 
 
 def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_path, decisions, supervisor, monkeypatch):
+    from reviews.errors import ImportFileError
     from reviews.exchange import reviews as review_import
-    from reviews.exchange.reading import ImportFileError
 
     audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
