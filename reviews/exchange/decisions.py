@@ -3,7 +3,7 @@ administration pages), and `decision_record`, for one decision at a time.
 
 Each row is read and checked in Python by the same `DecisionRowParser` as every other way in, then loaded into a
 temporary staging table: with `COPY` on PostgreSQL, in batched inserts on SQLite. The rules between rows
-(a crime reference twice in one file, a change to a decision a signed-off audit has judged) are single SQL
+(a crime reference twice in one file, a change to a decision a signed-off audit has reviewed) are single SQL
 queries over the staging table, and so are the writes: crime records and decisions are updated and inserted
 a statement each. The file is never held whole in memory, and the number of queries grows only with the chunks
 (`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`.
@@ -168,7 +168,7 @@ class _Staging:
         return errors, rows[0][3] if rows else 0
 
     def signed_off_changes(self) -> tuple[list[RowError], int]:
-        """A decision that a signed-off audit has judged is evidence: a file may repeat it but not change it."""
+        """A decision that a signed-off audit has reviewed is evidence: a file may repeat it but not change it."""
         rows = self._fetch(
             "SELECT s.row_number, s.reference, MIN(a.name), COUNT(*) OVER () FROM {staging} s"
             " JOIN {record} c ON " + MATCH_RECORD + " JOIN {decision} d ON d.crime_record_id = c.id"
@@ -181,7 +181,7 @@ class _Staging:
             RowError(
                 number,
                 "crime_reference",
-                f'"{reference}" is judged in the signed-off audit "{audit}": its decision can no longer change',
+                f'"{reference}" is reviewed in the signed-off audit "{audit}": its decision can no longer change',
             )
             for number, reference, audit, _total in rows
         ]

@@ -229,7 +229,7 @@ class DecisionResource(ExchangeResource):
                 RowError(
                     self._row,
                     "crime_reference",
-                    f'"{instance.crime_record.reference}" is judged in the signed-off audit '
+                    f'"{instance.crime_record.reference}" is reviewed in the signed-off audit '
                     f'"{self._signed_off_audit}": its decision can no longer change',
                 )
             ]

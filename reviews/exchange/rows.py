@@ -378,11 +378,11 @@ class ReviewRowParser:
         )
         informed = row.choice("victim_informed", informed, VICTIM_INFORMED_ALIASES, VictimInformed, required=False)
         row.required("auditor", auditor)
-        judged = None if not correct else correct == Verdict.NO
+        judged_incorrect = None if not correct else correct == Verdict.NO
         row.answer_when(
-            "incorrect_reason", reason, cells[4], judged, IncorrectReason, "the decision was judged incorrect"
+            "incorrect_reason", reason, cells[4], judged_incorrect, IncorrectReason, "the decision was judged incorrect"
         )
-        if judged and not notes:
+        if judged_incorrect and not notes:
             row.error("notes", "is blank: explain why the decision was judged incorrect")
         row.answer_when(
             "victim_informed",

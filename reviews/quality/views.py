@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.generic import FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -33,7 +34,8 @@ class AuditSecondReviewsView(AuditActionView):
             audit=self.get_audit(), share=form.cleaned_data["second_review_share"], by=self.request.user
         )
         share = form.cleaned_data["second_review_share"]
-        return f"The second review share is {share}%. {added} second review{'s' if added != 1 else ''} added."
+        added_text = ngettext("%(count)d second review added.", "%(count)d second reviews added.", added)
+        return f"The second review share is {share}%. " + added_text % {"count": added}
 
 
 class AuditKnownAnswerView(AuditActionView):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
@@ -215,15 +216,25 @@ def audit_sign_off(*, audit: Audit, by) -> Audit:
     unresolved = audit.disagreements.unresolved().count()
     if unresolved:
         raise ValidationError(
-            f"{unresolved} disagreement{'s' if unresolved != 1 else ''} between first and second reviews "
-            f"{'are' if unresolved != 1 else 'is'} not resolved: record the final verdict before signing off.",
+            ngettext(
+                "%(count)d disagreement between first and second reviews is not resolved: "
+                "record the final verdict before signing off.",
+                "%(count)d disagreements between first and second reviews are not resolved: "
+                "record the final verdict before signing off.",
+                unresolved,
+            )
+            % {"count": unresolved},
             code=UNRESOLVED_DISAGREEMENTS_CODE,
         )
     waiting = sign_off_blockers(audit)
     if waiting:
         raise ValidationError(
-            f"{waiting} review{'s are' if waiting != 1 else ' is'} not approved yet: "
-            "approve every review before signing the audit off."
+            ngettext(
+                "%(count)d review is not approved yet: approve every review before signing the audit off.",
+                "%(count)d reviews are not approved yet: approve every review before signing the audit off.",
+                waiting,
+            )
+            % {"count": waiting}
         )
     audit.status = AuditStatus.SIGNED_OFF
     audit.signed_off_by = by

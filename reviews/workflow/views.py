@@ -155,7 +155,9 @@ class AuditExtendView(AuditActionView):
         added = sum(draw.added for draw in draws)
         if not added:
             return "Nothing was added: the sample has already been extended, or every category is taken whole."
-        return f"{added} decision{'s' if added != 1 else ''} added to the sample."
+        return ngettext(
+            "%(count)d decision added to the sample.", "%(count)d decisions added to the sample.", added
+        ) % {"count": added}
 
 
 class AuditAssignView(AuditActionView):
@@ -182,7 +184,7 @@ class AuditAssignView(AuditActionView):
         )
         if not count:
             return "Every review already has an auditor."
-        return f"{count} review{'s' if count != 1 else ''} assigned."
+        return ngettext("%(count)d review assigned.", "%(count)d reviews assigned.", count) % {"count": count}
 
     def _assign_one_by_one(self, request):
         people = {str(user.pk): user for user in auditors()}
@@ -232,14 +234,20 @@ class AuditApproveView(AuditActionView):
 
     def act(self, form):
         count = audit_approve_submitted(audit=self.get_audit(), by=self.request.user)
-        return f"{count} review{'s' if count != 1 else ''} approved." if count else "No review was waiting."
+        if not count:
+            return "No review was waiting."
+        return ngettext("%(count)d review approved.", "%(count)d reviews approved.", count) % {"count": count}
 
     def get_context_data(self, **kwargs):
         counts = audit_review_counts(audit=self.get_audit())
         return super().get_context_data(
             counts=counts,
-            explanation=f"{counts['submitted']} submitted review{'s' if counts['submitted'] != 1 else ''} "
-            "will be approved. Approved reviews count in the audit's results.",
+            explanation=ngettext(
+                "%(count)d submitted review will be approved. Approved reviews count in the audit's results.",
+                "%(count)d submitted reviews will be approved. Approved reviews count in the audit's results.",
+                counts["submitted"],
+            )
+            % {"count": counts["submitted"]},
             button="Approve submitted reviews",
             **kwargs,
         )

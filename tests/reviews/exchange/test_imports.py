@@ -377,7 +377,7 @@ def test_a_decision_judged_in_a_signed_off_audit_cannot_change(tmp_path, supervi
     out, err, ok = import_rows(tmp_path, [decision_row(criterion="C4")])
 
     assert not ok
-    assert 'row 2, crime_reference: "NH/26/000001" is judged in the signed-off audit "Signed off 2026"' in err
+    assert 'row 2, crime_reference: "NH/26/000001" is reviewed in the signed-off audit "Signed off 2026"' in err
     assert snapshot() == stored
 
 
