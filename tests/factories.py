@@ -4,6 +4,7 @@ from datetime import date
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -11,6 +12,7 @@ from forces.models import Force
 from reviews.models import (
     Audit,
     AuditCategory,
+    AuditStatus,
     AuthoriserRole,
     CancellationDecision,
     CrimeRecord,
@@ -80,8 +82,19 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
 
 class AuditFactory(factory.django.DjangoModelFactory):
+    """An audit being planned; `in_progress=True` or `signed_off=True` (by a supervisor, just now) for the others.
+    An audit that needs its reviews first is made open, given them, then passed to `sign_off`."""
+
     class Meta:
         model = Audit
+
+    class Params:
+        in_progress = factory.Trait(status=AuditStatus.IN_PROGRESS)
+        signed_off = factory.Trait(
+            status=AuditStatus.SIGNED_OFF,
+            signed_off_by=factory.SubFactory(UserFactory, role=Role.SUPERVISOR),
+            signed_off_at=factory.LazyFunction(timezone.now),
+        )
 
     force = factory.LazyFunction(force)
     name = factory.Sequence(lambda n: f"Audit {n}")
@@ -118,6 +131,14 @@ class ReviewFactory(factory.django.DjangoModelFactory):
         ),
         no_declaration=None,
     )
+
+
+def sign_off(audit: Audit, *, by, at=None) -> Audit:
+    """Mark `audit`, its reviews in place, as signed off by `by` (now, or `at`), as the sign-off page leaves it but
+    without its checks, so a test can lock any audit it has built."""
+    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, by, at or timezone.now()
+    audit.save()
+    return audit
 
 
 def sampled_audit(

@@ -12,11 +12,10 @@ from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from accounts.roles import Role
 from reviews.models import AuditStatus, ReviewStatus, Verdict
-from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory
+from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory, sign_off
 
 pytestmark = pytest.mark.django_db
 
@@ -179,10 +178,7 @@ def objects(people, northamptonshire, kent):
         victim_informed="yes",
     )
     own_disagreement = DisagreementFactory(audit=own_audit)
-    own_audit.status = AuditStatus.SIGNED_OFF
-    own_audit.signed_off_by = people["supervisor"]
-    own_audit.signed_off_at = timezone.now()
-    own_audit.save()
+    sign_off(own_audit, by=people["supervisor"])
     foreign_audit = AuditFactory(name="Foreign", force=kent, status=AuditStatus.IN_PROGRESS)
     foreign_review = ReviewFactory(
         audit=foreign_audit,

@@ -5,10 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from reviews.models import AuditStatus, CrimeRecord, ReviewStatus, Verdict
-from tests.factories import AuditCategoryFactory, AuditFactory, DecisionFactory, ReviewFactory
+from tests.factories import AuditCategoryFactory, AuditFactory, DecisionFactory, ReviewFactory, sign_off
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +92,7 @@ def test_the_reviews_of_a_signed_off_audit_cannot_be_changed_in_the_admin(client
         victim_should_be_informed=True,
         victim_informed="yes",
     )
-    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, supervisor, timezone.now()
-    audit.save()
+    sign_off(audit, by=supervisor)
     client.force_login(data_steward)
     url = reverse("admin:reviews_review_change", args=[review.pk])
 

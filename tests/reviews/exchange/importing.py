@@ -7,10 +7,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.utils import timezone
 
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
-from reviews.models import Audit, AuditStatus, CancellationDecision, CrimeRecord, Review
+from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 from tests.factories import DecisionFactory, force
 
 
@@ -90,12 +89,6 @@ def run_import(command: str, path: Path, *args: str) -> tuple[str, str, bool]:
         err.write(str(error))
         return out.getvalue(), err.getvalue(), False
     return out.getvalue(), err.getvalue(), True
-
-
-def sign_off(audit: Audit, by) -> Audit:
-    audit.status, audit.signed_off_by, audit.signed_off_at = AuditStatus.SIGNED_OFF, by, timezone.now()
-    audit.save()
-    return audit
 
 
 # What is stored when a decisions file comes: nothing (a first load, which PostgreSQL writes as it reads), or a

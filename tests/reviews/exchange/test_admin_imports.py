@@ -8,14 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reviews.models import Audit, CancellationDecision, Review, ReviewStatus
-from tests.factories import AuditFactory, DecisionFactory, ReviewFactory
+from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, sign_off
 from tests.reviews.exchange.importing import (
     REVIEW_COLUMNS,
     csv_bytes,
     decision_row,
     review_row,
     run_import,
-    sign_off,
     snapshot,
     write,
 )
@@ -155,7 +154,7 @@ def test_a_steward_imports_a_completed_audit(client, data_steward, auditor):
 def test_the_admin_refuses_reviews_for_a_signed_off_audit(client, data_steward, auditor, supervisor):
     audit = AuditFactory(name="Imported audit 2026")
     ReviewFactory(audit=audit, decision__crime_record__reference="NH/26/000001", status=ReviewStatus.TO_DO)
-    sign_off(audit, supervisor)
+    sign_off(audit, by=supervisor)
     before = snapshot()
     client.force_login(data_steward)
 

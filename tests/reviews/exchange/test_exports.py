@@ -14,8 +14,8 @@ from reviews.exchange import exports
 from reviews.exchange.exports import DECISION_FIELDS
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.models import AuditStatus, CancellationDecision, CrimeRecord, Review, ReviewStatus, Verdict
-from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force
-from tests.reviews.exchange.importing import run_import, sign_off, snapshot, write
+from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force, sign_off
+from tests.reviews.exchange.importing import run_import, snapshot, write
 
 pytestmark = pytest.mark.django_db
 
@@ -161,11 +161,11 @@ def test_audit_results_count_each_category_in_sql(client, supervisor):
 def test_a_force_viewer_exports_only_their_forces_signed_off_results(client, force_viewer, supervisor):
     own = AuditFactory(name="Own signed off", status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=own)
-    sign_off(own, supervisor)
+    sign_off(own, by=supervisor)
     ReviewFactory(audit=AuditFactory(name="Own in progress", status=AuditStatus.IN_PROGRESS))
     kent = AuditFactory(name="Kent signed off", force=force("kent"), status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=kent)
-    sign_off(kent, supervisor)
+    sign_off(kent, by=supervisor)
     client.force_login(force_viewer)
 
     reviews = csv_rows(download(client, "reviews"))

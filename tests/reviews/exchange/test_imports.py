@@ -10,13 +10,12 @@ from django.test.utils import CaptureQueriesContext
 
 from reviews.exchange.reading import ERROR_CAP
 from reviews.models import CancellationDecision, CrimeRecord, Criterion, Outcome
-from tests.factories import AuditFactory, ReviewFactory, force
+from tests.factories import AuditFactory, ReviewFactory, force, sign_off
 from tests.reviews.exchange.importing import (
     LOADS,
     csv_bytes,
     decision_row,
     run_import,
-    sign_off,
     snapshot,
     start_over,
     write,
@@ -369,7 +368,7 @@ def test_a_missing_file_is_a_message(tmp_path):
 def test_a_decision_judged_in_a_signed_off_audit_cannot_change(tmp_path, supervisor):
     audit = AuditFactory(name="Signed off 2026")
     review = ReviewFactory(audit=audit, decision__crime_record__reference="NH/26/000001")
-    sign_off(audit, supervisor)
+    sign_off(audit, by=supervisor)
     stored = snapshot()
     same = decision_row(rationale=review.decision.rationale)
 

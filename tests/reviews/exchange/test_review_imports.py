@@ -8,13 +8,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
 from reviews.models import Audit, AuditStatus, Review, ReviewStatus, VictimInformed
-from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory
+from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory, sign_off
 from tests.reviews.exchange.importing import (
     REVIEW_COLUMNS,
     csv_bytes,
     review_row,
     run_import,
-    sign_off,
     snapshot,
     write,
 )
@@ -105,7 +104,7 @@ def test_reviews_go_into_an_existing_audit_and_a_reimport_changes_nothing(tmp_pa
 def test_a_signed_off_audit_refuses_the_import(tmp_path, decisions, supervisor):
     audit = AuditFactory(name="Imported audit 2026")
     ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
-    sign_off(audit, supervisor)
+    sign_off(audit, by=supervisor)
     before = snapshot()
 
     out, err, ok = import_rows(tmp_path, [review_row()])
@@ -235,7 +234,7 @@ def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_pa
 
     def plan_then_sign_off(*args, **kwargs):
         plan = checked(*args, **kwargs)
-        sign_off(audit, supervisor)
+        sign_off(audit, by=supervisor)
         return plan
 
     before = list(Review.objects.values())

@@ -14,7 +14,7 @@ from reviews.models import (
     Verdict,
     VictimInformed,
 )
-from tests.factories import AuditFactory, ReviewFactory, UserFactory, force
+from tests.factories import AuditFactory, ReviewFactory, UserFactory, force, sign_off
 
 
 def auditor():
@@ -30,10 +30,10 @@ def audit(code: str, name: str, *, signed_off=True, period_end=date(2026, 3, 31)
         period_start=date(period_end.year - 1, period_end.month, 1),
         period_end=period_end,
         recording_grade=grade,
-        status=AuditStatus.SIGNED_OFF if signed_off else AuditStatus.IN_PROGRESS,
-        signed_off_by=supervisor if signed_off else None,
-        signed_off_at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC) if signed_off else None,
+        in_progress=True,
     )
+    if signed_off:
+        sign_off(result, by=supervisor, at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC))
     for category in categories:
         AuditCategory.objects.create(audit=result, offence_category=category, sample_size=20)
     return result

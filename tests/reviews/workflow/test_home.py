@@ -8,23 +8,13 @@ from tests.factories import AuditFactory, ReviewFactory, UserFactory, force
 pytestmark = pytest.mark.django_db
 
 
-def signed_off(audit, by):
-    from django.utils import timezone
-
-    audit.status = AuditStatus.SIGNED_OFF
-    audit.signed_off_by = by
-    audit.signed_off_at = timezone.now()
-    audit.save()
-    return audit
-
-
 @pytest.fixture
 def audits(supervisor):
     """An in-progress Northamptonshire audit, a signed-off one, and a signed-off Kent audit."""
     return {
-        "open": AuditFactory(name="Northamptonshire in progress", status=AuditStatus.IN_PROGRESS),
-        "signed": signed_off(AuditFactory(name="Northamptonshire signed off"), supervisor),
-        "kent": signed_off(AuditFactory(name="Kent signed off", force=force("kent")), supervisor),
+        "open": AuditFactory(name="Northamptonshire in progress", in_progress=True),
+        "signed": AuditFactory(name="Northamptonshire signed off", signed_off=True, signed_off_by=supervisor),
+        "kent": AuditFactory(name="Kent signed off", force=force("kent"), signed_off=True, signed_off_by=supervisor),
     }
 
 
