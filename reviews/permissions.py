@@ -85,6 +85,11 @@ def forces_visible_to(user) -> QuerySet[Force]:
     return Force.objects.all() if force_ids is None else Force.objects.filter(pk__in=force_ids)
 
 
+def may_answer(user, review) -> bool:
+    """Whether `user` may save answers on `review`: their own, not yet submitted, in an open audit."""
+    return review.auditor_id == user.pk and not review.is_finished and not review.audit.is_locked
+
+
 def may_administer_data(user) -> bool:
     """The data administration pages' import and export buttons."""
     return has_role(user, Role.DATA_STEWARD)

@@ -22,7 +22,14 @@ from accounts.roles import Role
 from accounts.services import access_record
 from reviews.errors import AUDIT_LOCKED_MESSAGE
 from reviews.models import Review, ReviewKind, ReviewStatus
-from reviews.permissions import AuditorMixin, RoleRequiredMixin, SupervisorMixin, can_supervise, is_audit_staff
+from reviews.permissions import (
+    AuditorMixin,
+    RoleRequiredMixin,
+    SupervisorMixin,
+    can_supervise,
+    is_audit_staff,
+    may_answer,
+)
 from reviews.quality.selectors import audit_quality, disagreement_of, unresolved_disagreements
 from reviews.web import AuditActionView, AuditObjectMixin, _add_errors, _attempt, _refusal
 from reviews.workflow.filters import ReviewQueueFilter
@@ -323,12 +330,7 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
     form_class = ReviewForm
 
     def can_edit(self) -> bool:
-        review = self.get_review()
-        return (
-            review.auditor_id == self.request.user.pk
-            and review.status in (ReviewStatus.TO_DO, ReviewStatus.DRAFT)
-            and not review.audit.is_locked
-        )
+        return may_answer(self.request.user, self.get_review())
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -152,12 +152,7 @@ def snapshot() -> dict:
                 "decision_id",
                 "auditor_id",
                 "status",
-                "decision_correct",
-                "incorrect_reason",
-                "victim_should_be_informed",
-                "no_need_to_inform_reason",
-                "victim_informed",
-                "notes",
+                *Review.ANSWER_FIELDS,
                 "updated_at",
             )
         ),

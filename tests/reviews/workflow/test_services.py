@@ -10,6 +10,7 @@ from reviews.models import AuditStatus, OffenceCategory, ReviewStatus, Verdict
 from reviews.workflow.services import (
     audit_approve_submitted,
     audit_assign_evenly,
+    audit_reassign,
     audit_reopen,
     audit_sign_off,
     review_approve,
@@ -146,3 +147,19 @@ def test_only_auditors_are_given_reviews_and_submitted_ones_stay_put(review, sup
 
     with pytest.raises(ValidationError, match="stays with the auditor who made it"):
         review_assign(review=review, auditor=UserFactory(role=Role.AUDITOR), by=supervisor)
+
+
+def test_a_reassignment_refused_half_way_changes_no_review(auditor, supervisor):
+    for number in range(3):
+        DecisionFactory(crime_record__reference=f"NH/26/{number:05d}")
+    audit = sampled_audit(name="Reassign", sizes={OffenceCategory.VIOLENCE: 3}, auditors=[auditor], by=supervisor)
+    first, submitted, last = audit.reviews.order_by("sample_position")
+    save(submitted, COMPLETE)
+    other = UserFactory(role=Role.AUDITOR)
+
+    with pytest.raises(ValidationError, match="stays with the auditor who made it"):
+        audit_reassign(audit=audit, assignments={first.pk: other, submitted.pk: other, last.pk: other}, by=supervisor)
+
+    assert set(audit.reviews.values_list("auditor", flat=True)) == {auditor.pk}
+    assert audit_reassign(audit=audit, assignments={first.pk: other, last.pk: other}, by=supervisor) == 2
+    assert audit_reassign(audit=audit, assignments={first.pk: other, last.pk: other}, by=supervisor) == 0

@@ -187,6 +187,27 @@ def test_assigning_one_by_one_moves_a_review_to_another_auditor(client, supervis
     assert second.auditor == auditor
 
 
+def test_a_refused_reassignment_leaves_every_review_with_its_auditor(client, supervisor, audit, auditor):
+    other = UserFactory(username="auditor2", role=Role.AUDITOR)
+    first, second, _ = queue(audit)
+    client.force_login(auditor)
+    post_review(client, second, "submit", COMPLETE)
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("audit_assign", args=[audit.pk]),
+        {f"review-{first.pk}": other.pk, f"review-{second.pk}": other.pk, "action": "one_by_one"},
+        follow=True,
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.auditor, second.auditor) == (auditor, auditor)
+    page = response.content.decode()
+    assert "A submitted review stays with the auditor who made it." in page
+    assert "No review was reassigned." in page
+
+
 def test_only_auditors_can_be_assigned(client, supervisor, audit):
     first = queue(audit)[0]
     client.force_login(supervisor)
