@@ -1,3 +1,7 @@
+"""The data administration pages (the data steward's tool): imports and exports through django-import-export, whose
+resources read files and check rows with the import engine's own code (`reviews.exchange.resources`), downloads
+on the access records, and a signed-off audit's reviews read-only."""
+
 from django.contrib import admin, messages
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats

@@ -1,3 +1,5 @@
+"""What a download may be narrowed to: force, audit, dates. Every choice is scoped to what the user may see."""
+
 import django_filters
 
 from forces.models import Force

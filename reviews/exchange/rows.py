@@ -1,3 +1,6 @@
+"""Checking one row of a decisions or reviews file: the values each column may hold, in the words every way in
+reports (command line, data administration pages)."""
+
 import re
 from collections.abc import Iterator
 from datetime import date

@@ -1,3 +1,5 @@
+"""The disagreements list's filters."""
+
 import django_filters
 
 from reviews.models import Audit, Disagreement

@@ -1,3 +1,5 @@
+"""The quality assurance forms: the second review share, a known-answer item, a final verdict."""
+
 from django import forms
 
 from reviews.models import (

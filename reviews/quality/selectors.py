@@ -1,3 +1,5 @@
+"""Quality assurance reads: the disagreements list, agreement between auditors, known-answer accuracy."""
+
 from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery

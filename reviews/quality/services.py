@@ -1,3 +1,6 @@
+"""Quality assurance writes: choosing second reviews, recording disagreements and their final verdicts,
+known-answer items. Each runs in one transaction with the audit's row locked (`reviews.workflow.locking`)."""
+
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError

@@ -1,3 +1,5 @@
+"""The disagreements list."""
+
 import django_tables2 as tables
 
 from reviews.models import Disagreement

@@ -1,3 +1,5 @@
+"""The national comparison's filters: financial year, region, offence category, work in progress."""
+
 from datetime import date
 
 import django_filters

@@ -1,3 +1,5 @@
+"""The review queue's filters, and the offence category filter other lists share."""
+
 import django_filters
 
 from reviews.models import Audit, OffenceCategory, Review, ReviewStatus

@@ -1,3 +1,8 @@
+"""The row locks every change to an audit's reviews takes, and saving with history.
+
+A service locks the audit's row before any of its reviews, so that a sign-off and a change to one of its reviews
+happen one after the other and never wait for each other in a cycle."""
+
 from reviews.errors import AuditLockedError
 from reviews.models import (
     Audit,

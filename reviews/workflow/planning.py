@@ -1,3 +1,7 @@
+"""Planning an audit and drawing its sample, both through `audit_plan` or one at a time.
+
+The draw itself (the reproducible order of a population) is in `sampling`."""
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date

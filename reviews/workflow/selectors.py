@@ -1,3 +1,5 @@
+"""The audit workflow's reads: audits and reviews a person may see, progress, history."""
+
 from dataclasses import dataclass
 from datetime import date, datetime
 

@@ -1,3 +1,6 @@
+"""The audit workflow's writes after the draw: assigning reviews, saving, returning and approving them, signing
+an audit off and reopening it. Each is one transaction; see `planning` for planning and drawing."""
+
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError

@@ -1,3 +1,5 @@
+"""The lists of the audit workflow: audits, an audit's reviews, an auditor's queue."""
+
 import django_tables2 as tables
 
 from reviews.models import Audit, Review
