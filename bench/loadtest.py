@@ -81,7 +81,7 @@ def prepare(*, auditors: int, supervisors: int) -> Dataset:
     from accounts.roles import Role
     from bench.summaries import load_national_dataset
     from forces.models import Force
-    from reviews.models import Audit, AuditCategory, AuditStatus, CancellationDecision, OffenceCategory, Review
+    from reviews.models import Audit, AuditStatus, CancellationDecision
 
     started = time.perf_counter()
     load_national_dataset()
@@ -104,29 +104,7 @@ def prepare(*, auditors: int, supervisors: int) -> Dataset:
         for number in range(1, auditors + 1):
             auditor = user(f"loadtest-auditor-{number:02d}", auditor_group)
             force = forces[(number - 1) % len(forces)]
-            audit = Audit.objects.create(
-                force=force,
-                name=f"Load test: {auditor.username}",
-                period_start=PERIOD[0],
-                period_end=PERIOD[1],
-                status=AuditStatus.IN_PROGRESS,
-                seed=number,
-                created_by=planner,
-            )
-            AuditCategory.objects.bulk_create(
-                AuditCategory(audit=audit, offence_category=category, sample_size=REVIEWS_PER_AUDITOR)
-                for category in OffenceCategory.audited()
-            )
-            decisions = CancellationDecision.objects.filter(
-                force=force,
-                decided_on__range=PERIOD,
-                crime_record__offence_category__in=OffenceCategory.audited(),
-            ).order_by("pk")[:REVIEWS_PER_AUDITOR]
-            reviews = Review.objects.bulk_create(
-                Review(audit=audit, decision=decision, auditor=auditor, sample_position=position)
-                for position, decision in enumerate(decisions)
-            )
-            assigned[auditor.username] = [review.pk for review in reviews]
+            assigned[auditor.username] = audit_in_progress(auditor=auditor, force=force, seed=number, planner=planner)
     return Dataset(
         password=password,
         auditors=assigned,
@@ -136,6 +114,36 @@ def prepare(*, auditors: int, supervisors: int) -> Dataset:
         signed_off_audits=Audit.objects.filter(status=AuditStatus.SIGNED_OFF).count(),
         load_seconds=round(time.perf_counter() - started, 1),
     )
+
+
+def audit_in_progress(*, auditor, force, seed: int, planner) -> list[int]:
+    """An audit of `force` in progress, planned by `planner`, with `REVIEWS_PER_AUDITOR` of its decisions
+    assigned to `auditor`; the ids of those reviews."""
+    from reviews.models import Audit, AuditCategory, AuditStatus, CancellationDecision, OffenceCategory, Review
+
+    audit = Audit.objects.create(
+        force=force,
+        name=f"Load test: {auditor.username}",
+        period_start=PERIOD[0],
+        period_end=PERIOD[1],
+        status=AuditStatus.IN_PROGRESS,
+        seed=seed,
+        created_by=planner,
+    )
+    AuditCategory.objects.bulk_create(
+        AuditCategory(audit=audit, offence_category=category, sample_size=REVIEWS_PER_AUDITOR)
+        for category in OffenceCategory.audited()
+    )
+    decisions = CancellationDecision.objects.filter(
+        force=force,
+        decided_on__range=PERIOD,
+        crime_record__offence_category__in=OffenceCategory.audited(),
+    ).order_by("pk")[:REVIEWS_PER_AUDITOR]
+    reviews = Review.objects.bulk_create(
+        Review(audit=audit, decision=decision, auditor=auditor, sample_position=position)
+        for position, decision in enumerate(decisions)
+    )
+    return [review.pk for review in reviews]
 
 
 def connection_budget(*, workers: int, threads: int) -> dict:
@@ -486,7 +494,7 @@ def bounded(value: str) -> float:
     return seconds
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=bounded, default=float(os.environ.get("LOADTEST_SECONDS", 60)))
     parser.add_argument("--max-requests", type=int, default=int(os.environ.get("LOADTEST_MAX_REQUESTS", 200_000)))
@@ -494,13 +502,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOADTEST_PORT", 8089)))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("LOADTEST_WORKERS", 2)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("LOADTEST_THREADS", 4)))
-    arguments = parser.parse_args(argv)
-    host = "127.0.0.1"
-    assert ipaddress.ip_address(host).is_loopback  # the load goes to this computer only
+    return parser
 
+
+def set_up_django(parser: argparse.ArgumentParser, database_url: str) -> None:
+    """Django in this process, on the load test's own PostgreSQL database (created when missing), migrated."""
     from config.ensure_database import ensure_database
 
-    database_url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_DATABASE_URL)
     ensure_database(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -512,11 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     if connections["default"].vendor != "postgresql":
         parser.error("LOADTEST_DATABASE_URL must name a PostgreSQL database")
     call_command("migrate", verbosity=0, interactive=False)
-    print("Loading the national dataset ...", flush=True)
-    dataset = prepare(auditors=AUDITORS, supervisors=SUPERVISORS)
-    budget = connection_budget(workers=arguments.workers, threads=arguments.threads)
-    connections.close_all()
 
+
+def serve_and_drive(*, arguments: argparse.Namespace, dataset: Dataset, database_url: str, host: str) -> Tally:
+    """Start gunicorn, drive it, and stop it whatever happened."""
     base_url = f"http://{host}:{arguments.port}"
     environment = production_environment(database_url=database_url, host=host)
     with tempfile.NamedTemporaryFile("w+", prefix="loadtest-gunicorn-", suffix=".log", delete=False) as log:
@@ -531,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             wait_until_serving(server, base_url)
             print(f"Signing everyone in, then driving it for {arguments.seconds:.0f} seconds ...", flush=True)
-            tally = drive(
+            return drive(
                 base_url=base_url,
                 dataset=dataset,
                 seconds=arguments.seconds,
@@ -541,6 +548,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stop_server(server)
 
+
+def run_figures(*, dataset: Dataset, tally: Tally, arguments: argparse.Namespace, budget: dict) -> dict:
+    """What `loadtest.json` holds, with the verdict: passed when no request failed, no update was lost, some
+    saves were kept and everyone signed in."""
     lost = lost_updates(tally.told_saved)
     # The timed part: everything after the sign-ins, which are reported on their own row.
     elapsed = max(tally.ended - tally.began, 1e-9) if tally.began else 0.0
@@ -577,6 +588,26 @@ def main(argv: list[str] | None = None) -> int:
         "lost_update_reviews": lost[:20],
     }
     figures["passed"] = errors == 0 and not lost and tally.saves > 0 and signed_in == AUDITORS + SUPERVISORS
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments_parser()
+    arguments = parser.parse_args(argv)
+    host = "127.0.0.1"
+    assert ipaddress.ip_address(host).is_loopback  # the load goes to this computer only
+
+    database_url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+    set_up_django(parser, database_url)
+    from django.db import connections
+
+    print("Loading the national dataset ...", flush=True)
+    dataset = prepare(auditors=AUDITORS, supervisors=SUPERVISORS)
+    budget = connection_budget(workers=arguments.workers, threads=arguments.threads)
+    connections.close_all()
+
+    tally = serve_and_drive(arguments=arguments, dataset=dataset, database_url=database_url, host=host)
+    figures = run_figures(dataset=dataset, tally=tally, arguments=arguments, budget=budget)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "loadtest.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(report(figures))

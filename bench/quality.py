@@ -14,31 +14,22 @@ DISAGREE_EVERY = 10
 REPEATS = 5
 
 
-def _fill():
-    """The audit, its decisions and both reviews of each, written with bulk inserts."""
+def _clear_earlier_run(force) -> None:
+    from reviews.models import Audit, CrimeRecord, Disagreement, Review
+
+    Audit.objects.filter(name="Bench QA").delete()
+    Disagreement.objects.filter(audit__force=force).delete()
+    Review.objects.filter(decision__crime_record__reference__startswith="QA/").delete()
+    CrimeRecord.objects.filter(reference__startswith="QA/").delete()
+
+
+def _auditors() -> list:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
     from accounts.models import User
     from accounts.roles import Role
-    from forces.models import Force
-    from reviews.models import (
-        Audit,
-        AuditStatus,
-        CancellationDecision,
-        CrimeRecord,
-        Disagreement,
-        OffenceCategory,
-        Review,
-        ReviewKind,
-        ReviewStatus,
-    )
 
-    force = Force.objects.get(code="northamptonshire")
-    Audit.objects.filter(name="Bench QA").delete()
-    Disagreement.objects.filter(audit__force=force).delete()
-    Review.objects.filter(decision__crime_record__reference__startswith="QA/").delete()
-    CrimeRecord.objects.filter(reference__startswith="QA/").delete()
     group = Group.objects.get(name=Role.AUDITOR)
     auditors = []
     for number in range(AUDITORS):
@@ -48,15 +39,12 @@ def _fill():
         )
         user.groups.add(group)
         auditors.append(user)
-    audit = Audit.objects.create(
-        force=force,
-        name="Bench QA",
-        period_start=date(2025, 4, 1),
-        period_end=date(2026, 3, 31),
-        status=AuditStatus.IN_PROGRESS,
-        seed=1,
-        second_review_share=100,
-    )
+    return auditors
+
+
+def _decisions(force) -> list:
+    from reviews.models import CancellationDecision, CrimeRecord, OffenceCategory
+
     categories = OffenceCategory.audited()
     records = CrimeRecord.objects.bulk_create(
         CrimeRecord(
@@ -67,7 +55,7 @@ def _fill():
         )
         for number in range(DECISIONS)
     )
-    decisions = CancellationDecision.objects.bulk_create(
+    return CancellationDecision.objects.bulk_create(
         CancellationDecision(
             crime_record=record,
             force=force,
@@ -79,6 +67,14 @@ def _fill():
         )
         for record in records
     )
+
+
+def _review_twice(audit, decisions: list, auditors: list) -> None:
+    """A first review of each decision, a second by the next auditor, and a disagreement every
+    `DISAGREE_EVERY`th decision."""
+    from reviews.models import Disagreement, OffenceCategory, Review, ReviewKind, ReviewStatus
+
+    categories = OffenceCategory.audited()
     answers = {"status": ReviewStatus.SUBMITTED, "victim_should_be_informed": True, "victim_informed": "yes"}
     primaries = Review.objects.bulk_create(
         Review(
@@ -114,6 +110,26 @@ def _fill():
         for number, (primary, second) in enumerate(zip(primaries, seconds, strict=True))
         if number % DISAGREE_EVERY == 0
     )
+
+
+def _fill():
+    """The audit, its decisions and both reviews of each, written with bulk inserts."""
+    from forces.models import Force
+    from reviews.models import Audit, AuditStatus
+
+    force = Force.objects.get(code="northamptonshire")
+    _clear_earlier_run(force)
+    auditors = _auditors()
+    audit = Audit.objects.create(
+        force=force,
+        name="Bench QA",
+        period_start=date(2025, 4, 1),
+        period_end=date(2026, 3, 31),
+        status=AuditStatus.IN_PROGRESS,
+        seed=1,
+        second_review_share=100,
+    )
+    _review_twice(audit, _decisions(force), auditors)
     return audit
 
 

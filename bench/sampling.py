@@ -71,10 +71,8 @@ def _peak_mib(action) -> float:
     return round(peak / 2**20, 1)
 
 
-def run() -> dict:
-    from forces.models import Force
-    from reviews.models import Audit, CancellationDecision, CrimeRecord, OffenceCategory, Review
-    from reviews.workflow.planning import audit_draw_sample, audit_plan
+def _empty_tables() -> None:
+    from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 
     # The tables this benchmark fills belong to it.
     Review.objects.all().delete()
@@ -84,6 +82,29 @@ def run() -> dict:
     CancellationDecision.objects.all().delete()
     CrimeRecord.objects.all().delete()
 
+
+def _plan(force, *, name: str, per_category: int):
+    """Plan an audit of `force` over the benchmark's period, `per_category` decisions from each audited
+    category, and draw its sample: the audit and its draws."""
+    from reviews.models import OffenceCategory
+    from reviews.workflow.planning import audit_plan
+
+    return audit_plan(
+        force=force,
+        name=name,
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        categories=dict.fromkeys(OffenceCategory.audited(), per_category),
+        seed=SEED,
+    )
+
+
+def run() -> dict:
+    from forces.models import Force
+    from reviews.models import Review
+    from reviews.workflow.planning import audit_draw_sample
+
+    _empty_tables()
     force = Force.objects.get(code=FORCE)
     others = list(Force.objects.exclude(pk=force.pk))
     started = time.perf_counter()
@@ -94,14 +115,7 @@ def run() -> dict:
     load_seconds = round(time.perf_counter() - started, 1)
 
     def plan():
-        audit, draws = audit_plan(
-            force=force,
-            name="National-scale sample",
-            period_start=PERIOD_START,
-            period_end=PERIOD_END,
-            categories=dict.fromkeys(OffenceCategory.audited(), 20),
-            seed=SEED,
-        )
+        audit, draws = _plan(force, name="National-scale sample", per_category=20)
         return audit, {draw.audit_category.offence_category: draw.population_size for draw in draws}
 
     drawn = _measure(plan)
@@ -114,16 +128,7 @@ def run() -> dict:
     repeat.pop("result")
     repeat["peak_mib"] = _peak_mib(lambda: audit_draw_sample(audit=audit))
     # Drawing again from the same population and seed: the same sample.
-    again = _measure(
-        lambda: audit_plan(
-            force=force,
-            name="National-scale sample, again",
-            period_start=PERIOD_START,
-            period_end=PERIOD_END,
-            categories=dict.fromkeys(OffenceCategory.audited(), 40),
-            seed=SEED,
-        )[0]
-    )
+    again = _measure(lambda: _plan(force, name="National-scale sample, again", per_category=40)[0])
     same = set(Review.objects.filter(audit=audit).values_list("decision_id", flat=True)) == set(
         Review.objects.filter(audit=again.pop("result")).values_list("decision_id", flat=True)
     )
