@@ -41,15 +41,7 @@ def answer(page, *, correct: str, informed: str = "yes") -> None:
     choose(page, "victim_informed", informed)
 
 
-def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
-    base = live_server.url
-    UserFactory(username="supervisor", first_name="Priya", last_name="Shah", role=Role.SUPERVISOR)
-    UserFactory(username="auditor", first_name="Alex", last_name="Morgan", role=Role.AUDITOR)
-    for number in range(3):
-        DecisionFactory(crime_record__reference=f"NH/26/{number:06d}")
-
-    # The supervisor plans the audit; the sample is drawn when it is saved.
-    sign_in(page, base, "supervisor")
+def _plan_the_audit(page, screenshot) -> Audit:
     page.get_by_role("link", name="Plan an audit").click()
     page.get_by_label("Force").select_option(label="Northamptonshire Police")
     page.get_by_label("Audit name").fill("Cancellations Q1 2026")
@@ -69,18 +61,19 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     expect(page.get_by_text("Taken whole")).to_be_visible()
     expect(page.get_by_text(audit.categories.get().population_checksum)).to_be_visible()
     screenshot("02-audit-drawn")
+    return audit
 
-    # ...and assigns it.
+
+def _assign_it(page, screenshot) -> None:
     page.get_by_role("link", name="Assign reviews").click()
     page.get_by_label("Alex Morgan").check()
     screenshot("03-assign")
     page.get_by_role("button", name="Share evenly").click()
     expect(page.get_by_text("3 reviews assigned.")).to_be_visible()
     screenshot("04-assigned")
-    sign_out(page, base)
 
-    # The auditor reviews three decisions with "Save and next".
-    sign_in(page, base, "auditor")
+
+def _review_three_decisions(page, base: str, screenshot) -> None:
     page.get_by_role("link", name="My reviews").click()
     expect(page.get_by_text("0 of 3 done")).to_be_visible()
     screenshot("05-my-reviews")
@@ -90,20 +83,7 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     ).to_be_visible()
     screenshot("06-review")
 
-    # A "no" without a reason or a note is refused, with the error summary linking to the fields.
-    answer(page, correct="no")
-    page.get_by_role("button", name="Save and next").click()
-    summary = page.locator(".govuk-error-summary")
-    summary.wait_for()
-    assert "Select why the decision was incorrect." in summary.inner_text()
-    assert "Explain in the notes why the decision was incorrect." in summary.inner_text()
-    screenshot("07-review-with-errors")
-    summary.get_by_role("link", name="Select why the decision was incorrect.").click()
-    assert page.evaluate("document.activeElement.name") == "incorrect_reason"
-    page.keyboard.press("Space")
-    page.get_by_role("textbox", name="Notes").fill(
-        "The rationale shows no verifiable information; the crime should stand."
-    )
+    _answer_no_and_correct_the_errors(page, screenshot)
     first_url = page.url
     page.get_by_role("button", name="Save and next").click()
     page.wait_for_url(lambda url: url != first_url and "/reviews/" in url)
@@ -120,10 +100,27 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     page.wait_for_url(f"{base}/reviews/")
     expect(page.get_by_text("3 of 3 done")).to_be_visible()
     screenshot("10-all-submitted")
-    sign_out(page, base)
 
-    # The supervisor returns one review with a comment.
-    sign_in(page, base, "supervisor")
+
+def _answer_no_and_correct_the_errors(page, screenshot) -> None:
+    # A "no" without a reason or a note is refused, with the error summary linking to the fields.
+    answer(page, correct="no")
+    page.get_by_role("button", name="Save and next").click()
+    summary = page.locator(".govuk-error-summary")
+    summary.wait_for()
+    assert "Select why the decision was incorrect." in summary.inner_text()
+    assert "Explain in the notes why the decision was incorrect." in summary.inner_text()
+    screenshot("07-review-with-errors")
+    summary.get_by_role("link", name="Select why the decision was incorrect.").click()
+    assert page.evaluate("document.activeElement.name") == "incorrect_reason"
+    page.keyboard.press("Space")
+    page.get_by_role("textbox", name="Notes").fill(
+        "The rationale shows no verifiable information; the crime should stand."
+    )
+
+
+def _return_a_review(page, screenshot) -> str:
+    """Returns the reference of the decision whose review went back to the auditor."""
     page.get_by_role("link", name="Cancellations Q1 2026").click()
     page.get_by_role("link", name=re.compile(r"^NH\/26\/")).first.click()
     page.wait_for_url(re.compile(r"/reviews/\d+/$"))
@@ -134,10 +131,10 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     screenshot("12-return")
     page.get_by_role("button", name="Return to auditor").click()
     expect(page.get_by_text(f"Review of {returned_reference} returned to Alex Morgan.")).to_be_visible()
-    sign_out(page, base)
+    return returned_reference
 
-    # The auditor fixes it.
-    sign_in(page, base, "auditor")
+
+def _fix_the_returned_review(page, base: str, screenshot, returned_reference: str) -> None:
     page.get_by_role("link", name="My reviews").click()
     expect(page.get_by_text("2 of 3 done")).to_be_visible()
     page.get_by_role("link", name=returned_reference).click()
@@ -147,10 +144,9 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url(f"{base}/reviews/")
     expect(page.get_by_text("3 of 3 done")).to_be_visible()
-    sign_out(page, base)
 
-    # The supervisor approves everything and signs off, seeing the history of the returned review.
-    sign_in(page, base, "supervisor")
+
+def _approve_all_and_sign_off(page, screenshot, returned_reference: str) -> None:
     page.get_by_role("link", name="Cancellations Q1 2026").click()
     page.get_by_role("link", name=returned_reference).click()
     expect(page.get_by_text("Returned: Check the victim contact log again.")).to_be_visible()
@@ -165,6 +161,49 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_text("The audit is signed off. Its reviews can no longer be changed.")).to_be_visible()
     screenshot("17-signed-off")
+
+
+def _open_the_locked_review(page, screenshot, returned_reference: str) -> None:
+    page.get_by_role("link", name="My reviews").click()
+    page.get_by_role("link", name=returned_reference).click()
+    expect(page.get_by_text("This audit is signed off: its reviews can no longer be changed.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
+    expect(page.get_by_role("button", name="Submit")).to_have_count(0)
+    screenshot("18-locked-review")
+
+
+def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
+    base = live_server.url
+    UserFactory(username="supervisor", first_name="Priya", last_name="Shah", role=Role.SUPERVISOR)
+    UserFactory(username="auditor", first_name="Alex", last_name="Morgan", role=Role.AUDITOR)
+    for number in range(3):
+        DecisionFactory(crime_record__reference=f"NH/26/{number:06d}")
+
+    # The supervisor plans the audit; the sample is drawn when it is saved.
+    sign_in(page, base, "supervisor")
+    audit = _plan_the_audit(page, screenshot)
+    # ...and assigns it.
+    _assign_it(page, screenshot)
+    sign_out(page, base)
+
+    # The auditor reviews three decisions with "Save and next".
+    sign_in(page, base, "auditor")
+    _review_three_decisions(page, base, screenshot)
+    sign_out(page, base)
+
+    # The supervisor returns one review with a comment.
+    sign_in(page, base, "supervisor")
+    returned_reference = _return_a_review(page, screenshot)
+    sign_out(page, base)
+
+    # The auditor fixes it.
+    sign_in(page, base, "auditor")
+    _fix_the_returned_review(page, base, screenshot, returned_reference)
+    sign_out(page, base)
+
+    # The supervisor approves everything and signs off, seeing the history of the returned review.
+    sign_in(page, base, "supervisor")
+    _approve_all_and_sign_off(page, screenshot, returned_reference)
     sign_out(page, base)
     audit.refresh_from_db()
     assert audit.status == AuditStatus.SIGNED_OFF
@@ -172,11 +211,6 @@ def test_an_audit_from_planning_to_sign_off(live_server, page, screenshot):
 
     # The auditor can no longer edit.
     sign_in(page, base, "auditor")
-    page.get_by_role("link", name="My reviews").click()
-    page.get_by_role("link", name=returned_reference).click()
-    expect(page.get_by_text("This audit is signed off: its reviews can no longer be changed.")).to_be_visible()
-    expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
-    expect(page.get_by_role("button", name="Submit")).to_have_count(0)
-    screenshot("18-locked-review")
+    _open_the_locked_review(page, screenshot, returned_reference)
 
     assert page.problems == []

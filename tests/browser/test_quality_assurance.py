@@ -29,16 +29,7 @@ def submit_review(page, base: str, *, correct: str, notes: str) -> None:
     page.get_by_role("textbox", name="Notes").fill(notes)
 
 
-def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page, screenshot):
-    base = live_server.url
-    supervisor = UserFactory(username="supervisor", first_name="Priya", last_name="Shah", role=Role.SUPERVISOR)
-    UserFactory(username="auditor", first_name="Alex", last_name="Morgan", role=Role.AUDITOR)
-    UserFactory(username="auditor2", first_name="Sam", last_name="Patel", role=Role.AUDITOR)
-    DecisionFactory(crime_record__reference="NH/26/000001")
-    audit = sampled_audit(name="QA Q1 2026", sizes={OffenceCategory.VIOLENCE: 1}, seed=11, by=supervisor)
-
-    # The supervisor asks for a second review of every decision and shares the work between two auditors.
-    sign_in(page, base, "supervisor")
+def _ask_for_second_reviews_and_share_them(page, base: str, screenshot, audit) -> None:
     page.goto(f"{base}{audit.get_absolute_url()}")
     page.get_by_role("link", name="Change second review share").click()
     page.get_by_label("Second review share (per cent)").fill("100")
@@ -50,19 +41,16 @@ def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page,
     page.get_by_label("Sam Patel").check()
     page.get_by_role("button", name="Share evenly").click()
     expect(page.get_by_text("2 reviews assigned.")).to_be_visible()
-    sign_out(page, base)
 
-    # Each auditor reviews the decision without seeing the other's verdict.
-    primary = audit.reviews.get(kind=ReviewKind.PRIMARY)
-    first, second = ("auditor", "auditor2") if primary.auditor.username == "auditor" else ("auditor2", "auditor")
-    sign_in(page, base, first)
+
+def _review_first(page, base: str, screenshot) -> None:
     submit_review(page, base, correct="yes", notes=FIRST_NOTES)
     screenshot("02-first-review")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_text("Review of NH/26/000001 submitted.")).to_be_visible()
-    sign_out(page, base)
 
-    sign_in(page, base, second)
+
+def _review_second_without_seeing_the_first(page, base: str, screenshot) -> None:
     submit_review(page, base, correct="no", notes=SECOND_NOTES)
     expect(page.get_by_text(FIRST_NOTES)).to_have_count(0)
     screenshot("03-second-review-blind")
@@ -70,10 +58,9 @@ def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page,
     expect(page.get_by_text("Review of NH/26/000001 submitted.")).to_be_visible()
     page.get_by_role("link", name="NH/26/000001").click()
     expect(page.get_by_text(FIRST_NOTES)).to_have_count(0)
-    sign_out(page, base)
 
-    # The supervisor approves both; sign-off is refused with a link to the disagreement.
-    sign_in(page, base, "supervisor")
+
+def _approve_both_and_find_sign_off_refused(page, base: str, screenshot, audit) -> None:
     page.goto(f"{base}{audit.get_absolute_url()}")
     expect(page.get_by_text("1 waiting for a final verdict, 1 in all")).to_be_visible()
     page.get_by_role("link", name="Approve submitted reviews").click()
@@ -86,7 +73,8 @@ def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page,
     page.get_by_role("link", name="Resolve the disagreement on NH/26/000001").click()
     page.wait_for_url(re.compile(r"/disagreements/\d+/$"))
 
-    # Both reviews side by side; the final verdict needs a reason.
+
+def _record_the_final_verdict(page, screenshot) -> None:
     expect(page.locator("[data-first-review]")).to_contain_text(FIRST_NOTES)
     expect(page.locator("[data-second-review]")).to_contain_text(SECOND_NOTES)
     screenshot("05-disagreement-side-by-side")
@@ -106,6 +94,8 @@ def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page,
     expect(page.get_by_text("0 waiting for a final verdict, 1 in all")).to_be_visible()
     screenshot("07-resolved")
 
+
+def _see_it_resolved_and_sign_off(page, base: str, screenshot, audit) -> None:
     page.get_by_role("link", name="Disagreements").first.click()
     expect(page.get_by_role("cell", name="Resolved")).to_be_visible()
     screenshot("08-disagreements-list")
@@ -114,6 +104,40 @@ def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page,
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_text("The audit is signed off.")).to_be_visible()
     screenshot("09-signed-off")
+
+
+def test_two_auditors_disagree_and_the_supervisor_resolves_it(live_server, page, screenshot):
+    base = live_server.url
+    supervisor = UserFactory(username="supervisor", first_name="Priya", last_name="Shah", role=Role.SUPERVISOR)
+    UserFactory(username="auditor", first_name="Alex", last_name="Morgan", role=Role.AUDITOR)
+    UserFactory(username="auditor2", first_name="Sam", last_name="Patel", role=Role.AUDITOR)
+    DecisionFactory(crime_record__reference="NH/26/000001")
+    audit = sampled_audit(name="QA Q1 2026", sizes={OffenceCategory.VIOLENCE: 1}, seed=11, by=supervisor)
+
+    # The supervisor asks for a second review of every decision and shares the work between two auditors.
+    sign_in(page, base, "supervisor")
+    _ask_for_second_reviews_and_share_them(page, base, screenshot, audit)
+    sign_out(page, base)
+
+    # Each auditor reviews the decision without seeing the other's verdict.
+    primary = audit.reviews.get(kind=ReviewKind.PRIMARY)
+    first, second = ("auditor", "auditor2") if primary.auditor.username == "auditor" else ("auditor2", "auditor")
+    sign_in(page, base, first)
+    _review_first(page, base, screenshot)
+    sign_out(page, base)
+
+    sign_in(page, base, second)
+    _review_second_without_seeing_the_first(page, base, screenshot)
+    sign_out(page, base)
+
+    # The supervisor approves both; sign-off is refused with a link to the disagreement.
+    sign_in(page, base, "supervisor")
+    _approve_both_and_find_sign_off_refused(page, base, screenshot, audit)
+
+    # Both reviews side by side; the final verdict needs a reason.
+    _record_the_final_verdict(page, screenshot)
+
+    _see_it_resolved_and_sign_off(page, base, screenshot, audit)
 
     audit.refresh_from_db()
     assert audit.status == AuditStatus.SIGNED_OFF

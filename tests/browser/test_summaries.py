@@ -17,8 +17,7 @@ OTHER_SEXUAL = OffenceCategory.OTHER_SEXUAL
 RAPE = OffenceCategory.RAPE
 
 
-def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screenshot):
-    UserFactory(username="lead", role=Role.SUPERVISOR)
+def _audit_three_forces() -> None:
     northants = data.audit("northamptonshire", "Northamptonshire 2025-26", categories=[OTHER_SEXUAL, RAPE])
     data.reviews(northants, OTHER_SEXUAL, correct=18, incorrect=2, told=17, not_told=1, no_record=1)
     data.reviews(northants, RAPE, correct=17)
@@ -27,15 +26,19 @@ def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screensho
     kent = data.audit("kent", "Kent 2025-26", categories=[OTHER_SEXUAL])
     data.reviews(kent, OTHER_SEXUAL, correct=19, incorrect=1)
 
-    page.goto(f"{live_server.url}/sign-in/?next=/national/")
+
+def _sign_in_to_the_national_comparison(page, base: str, screenshot) -> None:
+    page.goto(f"{base}/sign-in/?next=/national/")
     page.get_by_label("Username").fill("lead")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/national/")
+    page.wait_for_url(f"{base}/national/")
     assert page.locator("h1").inner_text() == "National comparison"
     assert page.locator(".app-national-table tbody tr").count() == 43
     screenshot("1-national")
 
+
+def _sort_by_other_sexual_offences(page, screenshot) -> None:
     page.get_by_role("link", name=re.compile(r"^Other sexual offences\W+sort ascending$")).click()
     page.wait_for_url("**/national/?sort=other_sexual")
     page.get_by_role("link", name=re.compile(r"^Other sexual offences\W+sort descending$")).click()
@@ -45,6 +48,8 @@ def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screensho
     assert page.locator(".app-national-table tbody tr").nth(3).locator("td").nth(4).inner_text() == "not audited"
     screenshot("2-sorted-by-other-sexual-offences")
 
+
+def _filter_to_the_east_midlands(page, screenshot) -> None:
     page.get_by_label("Region").select_option("East Midlands")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/national/?region=East+Midlands*")
@@ -54,8 +59,10 @@ def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screensho
     assert len(forces) == 5
     screenshot("3-east-midlands")
 
+
+def _open_northamptonshire(page, base: str, screenshot) -> None:
     page.get_by_role("link", name="Northamptonshire Police").first.click()
-    page.wait_for_url(f"{live_server.url}/forces/northamptonshire/")
+    page.wait_for_url(f"{base}/forces/northamptonshire/")
     assert page.locator("#headline").inner_text() == (
         "Northamptonshire Police wrongly cancelled 1 in 10 other sexual offence records reviewed (2 of 20). "
         "It wrongly cancelled none of the rape (17) records reviewed. 2 of 19 victims were not told."
@@ -69,13 +76,27 @@ def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screensho
     assert page.locator("#force-chart-caption ~ svg circle").count() == 2
     screenshot("4-northamptonshire")
 
+
+def _print_its_report(page, base: str, screenshot) -> None:
     page.get_by_role("link", name="Printable report of this audit").click()
-    page.wait_for_url(f"{live_server.url}/forces/northamptonshire/audits/*/report/")
+    page.wait_for_url(f"{base}/forces/northamptonshire/audits/*/report/")
     page.emulate_media(media="print")
     assert page.locator("#headline").is_visible()
     assert page.locator("#force-chart-caption ~ svg").is_visible()
     assert not page.locator(".govuk-service-navigation").is_visible()
     assert not page.locator(".app-no-print").first.is_visible()
     screenshot("5-printed-report")
+
+
+def test_a_supervisor_compares_forces_and_opens_one(live_server, page, screenshot):
+    base = live_server.url
+    UserFactory(username="lead", role=Role.SUPERVISOR)
+    _audit_three_forces()
+
+    _sign_in_to_the_national_comparison(page, base, screenshot)
+    _sort_by_other_sexual_offences(page, screenshot)
+    _filter_to_the_east_midlands(page, screenshot)
+    _open_northamptonshire(page, base, screenshot)
+    _print_its_report(page, base, screenshot)
 
     assert page.problems == []
