@@ -1,6 +1,7 @@
 """The architecture contract in pyproject.toml (`lint-imports`, run by `make lint`): kept by the code as it is, and
 broken by a wrong-way import, so it cannot pass by checking nothing."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -77,3 +78,32 @@ def test_a_wrong_way_import_breaks_the_contract(tree, module, line, contract):
 
     assert result.returncode == 1
     assert f"{contract} BROKEN" in result.stdout
+
+
+def python_files(*folders: str) -> list[Path]:
+    return [
+        path
+        for folder in folders
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts and "__pycache__" not in path.parts
+    ]
+
+
+def test_no_module_of_reviews_but_its_models_is_over_500_lines():
+    long = {
+        str(path.relative_to(ROOT)): length
+        for path in python_files("reviews")
+        if path.name != "models.py" and (length := len(path.read_text().splitlines())) > 500
+    }
+
+    assert long == {}
+
+
+def test_no_function_is_over_60_lines():
+    long = {}
+    for path in python_files("accounts", "bench", "config", "forces", "reviews", "tests"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
+                long[f"{path.relative_to(ROOT)}:{node.name}"] = node.end_lineno - node.lineno + 1
+
+    assert long == {}
