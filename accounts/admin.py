@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import AccessRecord, User
+from accounts.models import AccessRecord, User, account_history
 from accounts.roles import Role
 
 
@@ -22,7 +24,9 @@ class RoleAwareUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+    """People and their roles. The account's history (the History button) shows every change, and who made it."""
+
     form = RoleAwareUserChangeForm
     list_display = ["username", "first_name", "last_name", "email", "role_names", "force", "is_active"]
     list_filter = ["groups", "is_active", "is_staff", "force"]
@@ -34,10 +38,31 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
+    readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ["user_permissions"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_model(self, request, obj, form, change):
+        # The roles are saved after the account (save_related): the two make one entry in its history.
+        obj.skip_history_when_saving = True
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        del form.instance.skip_history_when_saving
+        account_history.record(form.instance, created=not change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # An old version of an account may be read, not saved back: every change goes through the change
+        # form, where the rules are checked against the account as it is now.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
 
     @admin.display(description="Roles")
     def role_names(self, obj: User) -> str:
