@@ -1,12 +1,19 @@
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import AccessRecord, User, account_history
+from accounts.permissions import may_issue_password_link
 from accounts.roles import Role
+from accounts.services import user_set_password_link
 
 
 class RoleAwareUserChangeForm(UserChangeForm):
@@ -53,6 +60,44 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         del form.instance.skip_history_when_saving
         account_history.record(form.instance, created=not change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_issue_password_link"] = obj is not None and may_issue_password_link(request.user, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<id>/set-password-link/",
+                self.admin_site.admin_view(self.set_password_link_view),
+                name="accounts_user_set_password_link",
+            ),
+            *super().get_urls(),
+        ]
+
+    def set_password_link_view(self, request, id):
+        """Asks, then issues a one-time set-password link for the person and shows it, once: the link is not
+        kept anywhere, and the page is not cached."""
+        person = self.get_object(request, unquote(id))
+        if person is None:
+            raise Http404("No such person.")
+        if not may_issue_password_link(request.user, person):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Set-password link for {person}",
+            "opts": self.opts,
+            "original": person,
+            "has_usable_password": person.has_usable_password(),
+            "link_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
+        }
+        if request.method == "POST":
+            try:
+                context["link"] = request.build_absolute_uri(user_set_password_link(user=person, by=request.user))
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/accounts/user/set_password_link.html", context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # An old version of an account may be read, not saved back: every change goes through the change

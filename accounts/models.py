@@ -17,6 +17,7 @@ class PasswordChange:
 
     SET = "Password set"
     SWITCHED_OFF = "Password switched off"
+    LINK_ISSUED = "Set-password link issued: the password in use until now no longer works"
 
 
 # The fields Django saves, and no others, as it signs a person in.

@@ -1,5 +1,6 @@
-"""The user administration as a data steward and as a superuser: every change to a person's account is in
-their history with who made it. Everything goes through the real admin pages with the test client."""
+"""The user administration as a data steward and as a superuser: new and locked-out people choose their
+password through a one-time link, and every change to a person's account is in their history with who made
+it. Everything goes through the real admin pages with the test client."""
 
 import re
 
@@ -44,6 +45,10 @@ def role(name: Role) -> Group:
 
 def change_url(person: User) -> str:
     return reverse("admin:accounts_user_change", args=[person.pk])
+
+
+def link_url(person: User) -> str:
+    return reverse("admin:accounts_user_set_password_link", args=[person.pk])
 
 
 def password_url(person: User) -> str:
@@ -192,3 +197,104 @@ def test_an_old_version_of_an_account_cannot_be_saved_back(steward_client, audit
     assert steward_client.get(url).status_code == 200
     assert steward_client.post(url, {"username": auditor.username, "is_superuser": "on"}).status_code == 403
     assert not User.objects.get(pk=auditor.pk).is_superuser
+
+
+# The set-password link: issued by a data steward, shown once, good for one use.
+
+
+def issue_link(client: Client, person: User) -> str:
+    response = client.post(link_url(person))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    return response.context["link"]
+
+
+def choose_password(link: str, password: str = NEW_PASSWORD):
+    """Follow a set-password link as its owner would, in a browser of their own."""
+    browser = Client()
+    opened = browser.get(link, follow=True)
+    assert opened.status_code == 200
+    if not opened.context["validlink"]:
+        return opened
+    return browser.post(opened.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+
+
+def test_a_new_person_chooses_their_password_through_a_link_that_works_once(steward_client, data_steward):
+    add = reverse("admin:accounts_user_add")
+    steward_client.post(add, {"username": "new-auditor", "usable_password": "false"})
+    person = User.objects.get(username="new-auditor")
+    asked = steward_client.get(link_url(person))
+    assert asked.status_code == 200
+    assert "Issue the link" in asked.content.decode()
+    assert User.objects.get(pk=person.pk).password == person.password
+
+    link = issue_link(steward_client, person)
+
+    assert re.fullmatch(r"http://testserver/set-password/[^/]+/[^/]+/", link)
+    issued = latest_entry(person)
+    assert issued.history_user == data_steward
+    assert issued.history_change_reason == PasswordChange.LINK_ISSUED
+    assert link not in str(list(person.history.values()))
+
+    done = choose_password(link)
+    assert done.status_code == 302
+    assert done["Location"] == reverse("password_reset_complete")
+    chosen = latest_entry(person)
+    assert chosen.history_change_reason == PasswordChange.SET
+    assert chosen.history_user == person
+
+    signed_in = Client().post(reverse("login"), {"username": "new-auditor", "password": NEW_PASSWORD})
+    assert signed_in.status_code == 302
+    assert signed_in["Location"] == reverse("home")
+
+    again = choose_password(link, "someone-elses-choice-now")
+    assert again.status_code == 200
+    assert not again.context["validlink"]
+    assert "This link no longer works" in again.content.decode()
+    assert User.objects.get(pk=person.pk).check_password(NEW_PASSWORD)
+
+
+def test_a_link_for_a_locked_out_person_switches_their_old_password_off(steward_client, auditor):
+    link = issue_link(steward_client, auditor)
+
+    assert Client().post(reverse("login"), {"username": "auditor", "password": PASSWORD}).status_code == 200
+    assert choose_password(link).status_code == 302
+    assert Client().post(reverse("login"), {"username": "auditor", "password": NEW_PASSWORD}).status_code == 302
+
+
+def test_a_newer_link_replaces_the_older_one(steward_client, auditor):
+    first = issue_link(steward_client, auditor)
+    second = issue_link(steward_client, auditor)
+
+    assert not choose_password(first).context["validlink"]
+    assert choose_password(second).status_code == 302
+
+
+def test_whoever_is_signed_in_when_a_link_is_used_is_named_as_setting_the_password(
+    steward_client, data_steward, auditor
+):
+    link = issue_link(steward_client, auditor)
+    opened = steward_client.get(link, follow=True)
+
+    steward_client.post(opened.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    entry = latest_entry(auditor)
+    assert entry.history_change_reason == PasswordChange.SET
+    assert entry.history_user == data_steward
+
+
+def test_a_link_refuses_a_weak_password_and_stays_usable(steward_client, auditor):
+    link = issue_link(steward_client, auditor)
+
+    weak = choose_password(link, "password")
+
+    assert weak.status_code == 200
+    assert "There is a problem" in weak.content.decode()
+    assert choose_password(link).status_code == 302
+
+
+def test_a_data_steward_cannot_issue_a_set_password_link_for_themselves(steward_client, data_steward):
+    before = snapshot(data_steward)
+
+    assert steward_client.post(link_url(data_steward)).status_code == 403
+    assert snapshot(data_steward) == before
