@@ -87,7 +87,7 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        # Group membership is saved after the user row, so the admin form checks the pair (accounts.admin).
+        # Group membership is saved after the user row, so the admin forms check the pair (accounts.forms).
         if self.pk and self.has_role(Role.FORCE_VIEWER) and self.force_id is None:
             raise ValidationError({"force": "A force viewer must be tied to a force."})
 
