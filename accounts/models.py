@@ -7,8 +7,61 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
+
+
+class PasswordChange:
+    """What a person's history says of their password; the hash itself is never copied into the history."""
+
+    SET = "Password set"
+    SWITCHED_OFF = "Password switched off"
+    LINK_ISSUED = "Set-password link issued: the password in use until now no longer works"
+
+
+# The fields Django saves, and no others, as it signs a person in.
+SIGN_IN_FIELDS = frozenset({"last_login", "password"})
+
+
+class AccountHistory(HistoricalRecords):
+    """The history of a person's account: every change to their details, roles, status or password, and who
+    made it (the signed-in person, or the person named by the service that made the change).
+
+    The password hash is never copied: an entry for a new password, or for one switched off, says so in its
+    reason. Signing in saves only `last_login` (the time) and, after an upgrade, `password` (the same password,
+    hashed more strongly); neither is a change to the account, so such a save adds no entry. Every change of
+    password saves the whole account, as Django's own forms and commands do.
+    """
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("raw"):
+            # Loading a backup (loaddata): the history comes back with the accounts. Django then sets the
+            # account's groups without saying that it is loading, so the account is marked to add no entry.
+            instance.skip_history_when_saving = True
+            return
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= SIGN_IN_FIELDS:
+            super().post_save(instance, created, using=using, **kwargs)
+        instance.__dict__.pop("_password_change", None)
+
+    def record(self, instance, *, created: bool) -> None:
+        """Add one entry for `instance` as it stands, for a change saved with `skip_history_when_saving` set
+        so that the account and its roles (which Django saves after it) make one entry rather than several."""
+        self.create_historical_record(instance, "+" if created else "~")
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        reason = super().get_change_reason_for_object(instance, history_type, using)
+        if reason or history_type != "~":
+            return reason
+        return getattr(instance, "_password_change", None)
+
+
+account_history = AccountHistory(
+    excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+    history_change_reason_field=models.TextField(null=True),
+)
 
 
 class User(AbstractUser):
@@ -23,6 +76,8 @@ class User(AbstractUser):
         help_text="Force viewers only: the force whose signed-off results this person may see.",
     )
 
+    history = account_history
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         ordering = ["username"]
@@ -32,9 +87,17 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        # Group membership is saved after the user row, so the admin form checks the pair (accounts.admin).
+        # Group membership is saved after the user row, so the admin forms check the pair (accounts.forms).
         if self.pk and self.has_role(Role.FORCE_VIEWER) and self.force_id is None:
             raise ValidationError({"force": "A force viewer must be tied to a force."})
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_change = PasswordChange.SET if raw_password is not None else PasswordChange.SWITCHED_OFF
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_change = PasswordChange.SWITCHED_OFF
 
     @cached_property
     def roles(self) -> frozenset[str]:

@@ -1,11 +1,17 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest, QueryDict
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import AccessAction, AccessRecord
+from accounts.models import AccessAction, AccessRecord, PasswordChange, User
 from accounts.network import client_ip
+from accounts.permissions import may_issue_password_link
 
 # Query-string keys that move around a list rather than narrow it: not part of what was exported.
 NOT_FILTERS = frozenset({"page", "per_page", "sort", "_export", "csrfmiddlewaretoken"})
@@ -62,3 +68,39 @@ def access_record(
     with transaction.atomic():
         record.save()
     return record
+
+
+def user_set_password_link(*, user: User, by: User) -> str:
+    """Switch `user`'s password off and return the path of a one-time link at which they choose a new one.
+
+    The link carries one of Django's password-reset tokens, which is made from the password it was issued
+    with: it stops working once the person has chosen a password through it, when another link is issued, or
+    after PASSWORD_RESET_TIMEOUT. Switching the old password off means the person notices if someone else
+    used the link, and that an old password or link in the wrong hands stops working. The person's history
+    records that `by` issued a link, never the link itself. Raises PermissionDenied if `by` may not
+    (accounts.permissions.may_issue_password_link).
+    """
+    if not may_issue_password_link(by, user):
+        raise PermissionDenied("You may not issue a set-password link for this person.")
+    user.set_unusable_password()
+    user._history_user = by
+    user._change_reason = PasswordChange.LINK_ISSUED
+    user.full_clean()
+    with transaction.atomic():
+        user.save()
+    del user._change_reason
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse(
+        "password_reset_confirm", kwargs={"uidb64": uidb64, "token": default_token_generator.make_token(user)}
+    )
+
+
+def user_set_password(*, user: User, password: str, by: User) -> User:
+    """Give `user` the password they chose (already checked against the password validators); `by` is who
+    set it, for the person's history (the person themselves, through a set-password link)."""
+    user.set_password(password)
+    user._history_user = by
+    user.full_clean()
+    with transaction.atomic():
+        user.save()
+    return user

@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.shortcuts import render
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.filters import AccessRecordFilter
-from accounts.forms import SignInForm
+from accounts.forms import ChoosePasswordForm, SignInForm
 from accounts.selectors import access_record_list, may_read_access_records
 from accounts.tables import AccessRecordTable
 
@@ -43,3 +44,14 @@ class AccessRecordListView(LoginRequiredMixin, UserPassesTestMixin, SingleTableM
 
     def get_queryset(self):
         return access_record_list()
+
+
+class ChoosePasswordView(PasswordResetConfirmView):
+    """The page a set-password link opens: the person chooses their password, and the link stops working."""
+
+    form_class = ChoosePasswordForm
+
+    def get_form_kwargs(self):
+        # Someone signed in who follows another person's link is the one who set that person's password.
+        signed_in = self.request.user if self.request.user.is_authenticated else None
+        return {**super().get_form_kwargs(), "by": signed_in}

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.admin import RoleAwareUserChangeForm
+from accounts.forms import RoleAwareUserChangeForm
 from accounts.roles import Role
 from tests.factories import UserFactory
 
