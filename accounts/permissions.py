@@ -90,3 +90,8 @@ def may_issue_password_link(actor, person: User) -> bool:
     """Whether `actor` may issue a one-time set-password link for `person`: anyone who may edit the account,
     for someone else (a person changes their own password knowing the old one)."""
     return person.pk != actor.pk and may_edit_account(actor, person)
+
+
+def may_read_access_records(user) -> bool:
+    """Supervisors and data stewards read access records; nobody else does."""
+    return user.is_authenticated and (user.is_superuser or bool(user.roles & {Role.SUPERVISOR, Role.DATA_STEWARD}))

@@ -7,7 +7,8 @@ from django_tables2 import SingleTableMixin
 
 from accounts.filters import AccessRecordFilter
 from accounts.forms import ChoosePasswordForm, SignInForm
-from accounts.selectors import access_record_list, may_read_access_records
+from accounts.permissions import may_read_access_records
+from accounts.selectors import access_record_list
 from accounts.tables import AccessRecordTable
 
 LOCKOUT_STATUS = 429  # Too Many Requests: what the lockout is, for monitoring; people see the page.

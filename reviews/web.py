@@ -9,20 +9,20 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import FormView
 
-from accounts.selectors import may_read_access_records
+from accounts.permissions import may_read_access_records
 from reviews import permissions
 from reviews.errors import AuditLockedError, StaleReviewError
 from reviews.models import Audit
 from reviews.permissions import SupervisorMixin
 
 
-def _refusal(request, error: ValidationError) -> None:
+def show_refusal(request, error: ValidationError) -> None:
     """Tell the user why a service refused, in its own words."""
     for message in error.messages:
         messages.error(request, message)
 
 
-def _add_errors(form, error: ValidationError) -> None:
+def add_refusal(form, error: ValidationError) -> None:
     """Put a service's refusal on the form: field messages beside their fields, the rest at the top."""
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
@@ -31,17 +31,17 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _attempt(view, form, action, *, refused_url: str):
+def attempt(view, form, action, *, refused_url: str):
     """Run the service call `action()`. Returns (its result, None), or (None, the response to give) when it
     is refused: a refusal of the whole request (a signed-off audit, a stale copy of a review) is a message
     and a redirect to `refused_url`; a problem with what was typed goes back on the form."""
     try:
         return action(), None
     except (AuditLockedError, StaleReviewError) as error:
-        _refusal(view.request, error)
+        show_refusal(view.request, error)
         return None, HttpResponseRedirect(refused_url)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_refusal(form, error)
     except IntegrityError:
         # The model's checks mirror the database's, so this is a last line of defence, not a path users meet.
         form.add_error(None, "The answers break a rule of the service; check them and try again.")
@@ -69,7 +69,7 @@ class AuditActionView(SupervisorMixin, AuditObjectMixin, FormView):
         return super().get_context_data(audit=self.get_audit(), title=self.title, **kwargs)
 
     def form_valid(self, form):
-        message, refused = _attempt(self, form, lambda: self.act(form), refused_url=self.get_audit().get_absolute_url())
+        message, refused = attempt(self, form, lambda: self.act(form), refused_url=self.get_audit().get_absolute_url())
         if refused:
             return refused
         if message:

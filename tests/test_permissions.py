@@ -68,6 +68,16 @@ SUPERVISORS_ONLY = {"anonymous": 302, "auditor": 403, "supervisor": 200, "data_s
 
 MATRIX: dict[str, Row] = {
     "login": none(anonymous=200, auditor=302, supervisor=302, data_steward=302, force_viewer=302),
+    # Where a set-password link leads: open to anyone holding a link; an unknown or used link says so (200).
+    "password_reset_confirm": fixed(
+        {"uidb64": "MQ", "token": "used-link"},
+        anonymous=200,
+        auditor=200,
+        supervisor=200,
+        data_steward=200,
+        force_viewer=200,
+    ),
+    "password_reset_complete": none(anonymous=200, auditor=200, supervisor=200, data_steward=200, force_viewer=200),
     # Signing out is a POST (a link could sign people out from another site).
     "logout": none(anonymous=405, auditor=405, supervisor=405, data_steward=405, force_viewer=405),
     "home": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=200),

@@ -17,7 +17,7 @@ from reviews.quality.forms import KnownAnswerForm, ResolutionForm, SecondReviewS
 from reviews.quality.selectors import disagreement_list, unresolved_disagreements
 from reviews.quality.services import audit_set_second_review_share, disagreement_resolve, known_answer_add
 from reviews.quality.tables import DisagreementTable
-from reviews.web import AuditActionView, _attempt
+from reviews.web import AuditActionView, attempt
 from reviews.workflow.selectors import history_of
 
 
@@ -96,7 +96,7 @@ class DisagreementResolveView(SupervisorMixin, FormView):
 
     def form_valid(self, form):
         disagreement = self.get_disagreement()
-        _, refused = _attempt(
+        _, refused = attempt(
             self,
             form,
             lambda: disagreement_resolve(

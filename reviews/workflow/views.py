@@ -31,7 +31,7 @@ from reviews.permissions import (
     may_answer,
 )
 from reviews.quality.selectors import audit_quality, disagreement_of, unresolved_disagreements
-from reviews.web import AuditActionView, AuditObjectMixin, _add_errors, _attempt, _refusal
+from reviews.web import AuditActionView, AuditObjectMixin, add_refusal, attempt, show_refusal
 from reviews.workflow.filters import ReviewQueueFilter
 from reviews.workflow.forms import (
     AssignEvenlyForm,
@@ -90,7 +90,7 @@ class AuditPlanView(SupervisorMixin, FormView):
                 second_review_share=data.get("second_review_share") or 0,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"{audit.name} is planned and its sample drawn.")
         return HttpResponseRedirect(audit.get_absolute_url())
@@ -207,7 +207,7 @@ class AuditAssignView(AuditActionView):
         try:
             changed = audit_reassign(audit=self.get_audit(), assignments=assignments, by=request.user)
         except ValidationError as error:
-            _refusal(request, error)
+            show_refusal(request, error)
             messages.error(request, "No review was reassigned.")
         else:
             if changed:
@@ -357,7 +357,7 @@ class ReviewDetailView(ReviewObjectMixin, FormView):
     def form_valid(self, form):
         action = self.request.POST.get("action")
         review = self.get_review()
-        saved, refused = _attempt(
+        saved, refused = attempt(
             self,
             form,
             lambda: review_save(
@@ -410,7 +410,7 @@ class ReviewReturnView(ReviewObjectMixin, FormView):
 
     def form_valid(self, form):
         review = self.get_review()
-        _, refused = _attempt(
+        _, refused = attempt(
             self,
             form,
             lambda: review_return(review=review, by=self.request.user, comment=form.cleaned_data["text"]),
@@ -438,7 +438,7 @@ class ReviewApproveView(ReviewObjectMixin, View):
         try:
             review_approve(review=review, by=request.user)
         except ValidationError as error:
-            _refusal(request, error)
+            show_refusal(request, error)
             return HttpResponseRedirect(review.get_absolute_url())
         messages.success(request, f"Review of {review.decision.crime_record.reference} approved.")
         following = (
