@@ -107,23 +107,9 @@ class User(AbstractUser):
         return frozenset(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
     def has_role(self, role: Role) -> bool:
+        """Whether this user holds the group `role`: a fact about the account, not a permission. What a person
+        may do, superusers included, is for the permission rules to say (`reviews.permissions`)."""
         return role in self.roles
-
-    @property
-    def is_auditor(self) -> bool:
-        return self.has_role(Role.AUDITOR)
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.has_role(Role.SUPERVISOR)
-
-    @property
-    def is_data_steward(self) -> bool:
-        return self.has_role(Role.DATA_STEWARD)
-
-    @property
-    def is_force_viewer(self) -> bool:
-        return self.has_role(Role.FORCE_VIEWER)
 
 
 class AccessAction(models.TextChoices):

@@ -85,6 +85,12 @@ def forces_visible_to(user) -> QuerySet[Force]:
     return Force.objects.all() if force_ids is None else Force.objects.filter(pk__in=force_ids)
 
 
+def may_be_given_reviews(user) -> bool:
+    """Whether reviews may be assigned to `user`: an active holder of the Auditor role itself (a superuser who
+    holds no such role reviews nothing)."""
+    return user is not None and user.is_active and user.has_role(Role.AUDITOR)
+
+
 def may_answer(user, review) -> bool:
     """Whether `user` may save answers on `review`: their own, not yet submitted, in an open audit."""
     return review.auditor_id == user.pk and not review.is_finished and not review.audit.is_locked

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import Role
 from reviews.errors import StaleReviewError
 from reviews.models import (
     Audit,
@@ -19,12 +18,13 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
 )
+from reviews.permissions import may_be_given_reviews
 from reviews.quality.services import disagreement_detect
 from reviews.workflow.locking import lock_open_audit, lock_open_review, record_change
 
 
 def _check_auditor(user) -> None:
-    if user is None or not user.is_active or not user.has_role(Role.AUDITOR):
+    if not may_be_given_reviews(user):
         raise ValidationError({"auditor": "Choose someone who has the auditor role."})
 
 

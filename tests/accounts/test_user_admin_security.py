@@ -365,7 +365,7 @@ def test_a_data_steward_creates_an_auditor_who_has_no_password_yet(steward_clien
 
     assert response.status_code == 302
     person = User.objects.get(username="new-auditor")
-    assert person.is_auditor
+    assert person.has_role(Role.AUDITOR)
     assert not person.has_usable_password()
     assert not person.is_staff
     assert not person.is_superuser
@@ -387,7 +387,7 @@ def test_a_data_steward_ties_a_force_viewer_to_a_force(steward_client, data_stew
 
     assert response.status_code == 302, errors_of(response)
     person = User.objects.get(pk=person.pk)
-    assert person.is_force_viewer
+    assert person.has_role(Role.FORCE_VIEWER)
     assert person.force == northamptonshire
     entry = latest_entry(person)
     assert entry.history_user == data_steward
