@@ -27,23 +27,13 @@ from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_row
 from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 
 CHUNK_ROWS = 5_000
-
-
 # Chunks checked ahead of the database: with CHUNK_ROWS, what bounds the memory the import holds.
 CHUNKS_AHEAD = 1
-
-
 # Seconds the checking thread holds the GIL before the database thread may take it (Python's default is 0.005).
 SWITCH_INTERVAL = 0.0005
-
-
 STAGING = "decision_import_staging"
-
-
 # The memory PostgreSQL may give each join and sort of the import (its default is 4MB).
 WORK_MEM = "64MB"
-
-
 # The staging table holds a checked row as it is: one column per field of `DecisionValues`.
 STAGING_COLUMNS = DecisionValues._fields
 
@@ -74,18 +64,10 @@ SAME_DECISION = (
 
 
 MATCH_RECORD = "c.force_id = s.force_id AND c.reference = s.reference"
-
-
 RECORD_COLUMNS = "force_id, reference, offence_category, offence_code, recorded_on"
-
-
 # A new decision: its crime record's id, force and recorded date come first, then these values of the staged row.
 DECISION_VALUES = "outcome, criterion, decided_on, authoriser_role, receiving_force_id, rationale"
-
-
 DECISION_COLUMNS = "crime_record_id, force_id, recorded_on, " + DECISION_VALUES
-
-
 DECISION_INSERT = "INSERT INTO {decision} (" + DECISION_COLUMNS + ")"
 
 
@@ -254,8 +236,6 @@ class Counts(NamedTuple):
 
 # COPY's text format: one line per row, tab-separated, NULL written \\N; the free-text cells escape these.
 COPY_NULL = "\\N"
-
-
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 

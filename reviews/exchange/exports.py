@@ -32,11 +32,7 @@ from reviews.results.selectors import FIGURES
 
 # Rows fetched from the database, and written to the response, at a time.
 CHUNK_ROWS = 2_000
-
-
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-
-
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

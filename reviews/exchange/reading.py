@@ -24,7 +24,6 @@ from reviews.exchange.cells import unescape_formula
 # At most this many row errors are listed; the rest are counted.
 ERROR_CAP = 100
 
-
 NO_RECORDS = "The file has a header row but no records under it."
 
 

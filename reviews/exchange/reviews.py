@@ -23,8 +23,6 @@ from reviews.models import Audit, AuditStatus, CancellationDecision, Review, Rev
 from reviews.workflow.planning import audit_create
 
 LOOKUP_CHUNK = 500
-
-
 IMPORT_REASON = "Imported from a reviews file"
 
 

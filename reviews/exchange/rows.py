@@ -36,11 +36,7 @@ def _aliases(choices, *extra: dict[str, str]) -> dict[str, str]:
 
 
 CATEGORY_ALIASES = _aliases(OffenceCategory, {"other sexual": "other_sexual", "violence with injury": "violence"})
-
-
 OUTCOME_ALIASES = _aliases(Outcome)
-
-
 CRITERION_ALIASES = _aliases(
     Criterion,
     {
@@ -59,22 +55,11 @@ CRITERION_ALIASES = _aliases(
 
 
 AUTHORISER_ALIASES = _aliases(AuthoriserRole, {"designated decision maker (ddm)": "ddm"})
-
-
 VERDICT_ALIASES = _aliases(Verdict, {"y": "yes", "n": "no", "true": "yes", "false": "no", "cannot tell": "cannot_tell"})
-
-
 INCORRECT_REASON_ALIASES = _aliases(IncorrectReason)
-
-
 NO_NEED_REASON_ALIASES = _aliases(NoNeedToInformReason)
-
-
 VICTIM_INFORMED_ALIASES = _aliases(VictimInformed, {"y": "yes", "n": "no", "true": "yes", "false": "no"})
-
-
 YES_NO = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
-
 
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 

@@ -22,10 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 NO_ITEMS = "No decision has been reviewed twice yet."
-
-
 KAPPA_SAME_VERDICT = "Kappa cannot be computed when every verdict is the same."
-
 
 # One answer pair of two auditors on one item: (first auditor's answer, second auditor's answer).
 Pair = tuple[str, str]

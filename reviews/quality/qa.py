@@ -14,7 +14,6 @@ from reviews.quality.agreement import group_pairs
 
 SHARE_INVALID = "The second review share must be a whole number from 0 to 100."
 
-
 # Keeps the second-review order independent of any other use of the audit's seed (the sample draw).
 _SECOND_REVIEW_SALT = "second-review"
 

@@ -7,23 +7,11 @@ from dataclasses import dataclass
 from reviews.results.statistics import Share
 
 WIDTH = 720
-
-
 LABEL_WIDTH = 260
-
-
 RIGHT_MARGIN = 24
-
-
 TOP = 36
-
-
 ROW_HEIGHT = 26
-
-
 BOTTOM = 12
-
-
 TICKS = (0, 20, 40, 60, 80, 100)
 
 

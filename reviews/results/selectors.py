@@ -27,11 +27,8 @@ from reviews.models import (
 from reviews.results.statistics import Share, compared_with, headline
 
 CATEGORY = "decision__crime_record__offence_category"
-
-
 # Latest period first; among audits of the same period, the latest signed off, then audits still in progress.
 LATEST_FIRST = ["-period_end", F("signed_off_at").desc(nulls_last=True), "-pk"]
-
 
 # How each category reads before "records" in a sentence: "1 in 10 other sexual offence records".
 CATEGORY_NOUNS = {
@@ -44,8 +41,6 @@ CATEGORY_NOUNS = {
 
 
 WORK_IN_PROGRESS_LABEL = "Includes work in progress"
-
-
 SIGNED_OFF_LABEL = "Signed-off audits only"
 
 
@@ -74,8 +69,6 @@ class Scope:
 
 
 NOT_TOLD = [VictimInformed.NO, VictimInformed.NO_RECORD]
-
-
 # One set of counts for every grouping, each a filtered COUNT in the same SQL pass.
 FIGURES = {
     "reviewed": Count("pk"),

@@ -13,12 +13,8 @@ from math import sqrt
 from statistics import NormalDist
 
 CONFIDENCE = 0.95
-
-
 # The two-sided critical value of the normal distribution, 1.959963984540054 for 95%.
 Z_95 = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2)
-
-
 ONE_DECIMAL = Decimal("0.1")
 
 

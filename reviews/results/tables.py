@@ -13,12 +13,8 @@ from reviews.models import OffenceCategory
 from reviews.results.statistics import Share
 
 NOT_AUDITED = "not audited"
-
-
 # Reviewed, but every verdict was "cannot tell": there is no rate, and that is not the same as no audit.
 NONE_JUDGED = "none judged"
-
-
 NATIONAL_ROW = "England and Wales: national rate, pooled"
 
 

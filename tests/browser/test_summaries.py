@@ -12,7 +12,6 @@ from tests.reviews.results import summary_data as data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
 OTHER_SEXUAL = OffenceCategory.OTHER_SEXUAL
 RAPE = OffenceCategory.RAPE
 

@@ -30,7 +30,6 @@ pytestmark = pytest.mark.django_db
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk loads are PostgreSQL's")
 
-
 ODD_TEXT = 'Tab\there, a "quote", a back\\slash,\nand a second line.'
 
 
