@@ -70,19 +70,13 @@ def sees_disagreements(user) -> bool:
     return can_supervise(user)
 
 
-def audit_force_ids(user) -> QuerySet | None:
-    """The forces whose audits `user` may see: None for every force, else a (possibly empty) queryset of ids."""
-    if is_audit_staff(user):
-        return None
-    if is_force_contact(user):
-        return Force.objects.filter(pk=user.force_id).values("pk")
-    return Force.objects.none().values("pk")
-
-
 def forces_visible_to(user) -> QuerySet[Force]:
     """The forces whose results `user` may read: every force for audit staff, a force viewer's own force."""
-    force_ids = audit_force_ids(user)
-    return Force.objects.all() if force_ids is None else Force.objects.filter(pk__in=force_ids)
+    if is_audit_staff(user):
+        return Force.objects.all()
+    if is_force_contact(user):
+        return Force.objects.filter(pk=user.force_id)
+    return Force.objects.none()
 
 
 def may_be_given_reviews(user) -> bool:
@@ -107,7 +101,6 @@ def allowed(user) -> dict[str, bool]:
         "supervise": can_supervise(user),
         "review": can_review(user),
         "see_decisions": sees_decisions(user),
-        "see_results": sees_results(user),
         "compare_forces": may_compare_forces(user),
         "force_contact_only": is_force_contact(user),
         "any_role": has_role(user, *Role.values),
