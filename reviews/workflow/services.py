@@ -80,17 +80,7 @@ def review_assign(*, review: Review, auditor, by) -> Review:
     """Give one review to `auditor` (or take it back with `auditor=None`). Only a review not yet submitted
     can change hands; raises `ValidationError` otherwise, and `AuditLockedError` for a signed-off audit."""
     review = lock_open_review(review)
-    if auditor is not None:
-        _check_auditor(auditor)
-    if review.auditor_id == (auditor.pk if auditor else None):
-        return review
-    if review.is_finished:
-        raise ValidationError("A submitted review stays with the auditor who made it.")
-    if auditor is None and review.status != ReviewStatus.TO_DO:
-        raise ValidationError("A review with answers saved needs an auditor; choose another one instead.")
-    review.auditor = auditor
-    review.version += 1
-    record_change(review, by=by, reason=f"Assigned to {auditor}" if auditor else "Unassigned")
+    _assign(review, auditor, by=by)
     return review
 
 
@@ -99,15 +89,28 @@ def audit_reassign(*, audit: Audit, assignments: Mapping[int, User | None], by) 
     """Give each of the audit's reviews named in `assignments` ({review id: auditor, or None to take it
     back}) to its auditor, all or none: the first refusal (see `review_assign`) undoes the others. Reviews
     that already have that auditor are left alone. Returns how many reviews changed hands."""
-    lock_open_audit(audit)
+    audit = lock_open_audit(audit)
     changed = 0
-    reviews = Review.objects.for_audit(audit).filter(pk__in=assignments).order_by("pk")
-    for review in reviews:
-        auditor = assignments[review.pk]
-        if review.auditor_id != (auditor.pk if auditor else None):
-            review_assign(review=review, auditor=auditor, by=by)
-            changed += 1
+    for review in Review.objects.for_audit(audit).filter(pk__in=assignments).select_for_update().order_by("pk"):
+        review.audit = audit
+        changed += _assign(review, assignments[review.pk], by=by)
     return changed
+
+
+def _assign(review: Review, auditor, *, by) -> bool:
+    """Give the locked `review` to `auditor`; whether it changed hands. The caller holds the audit's lock."""
+    if auditor is not None:
+        _check_auditor(auditor)
+    if review.auditor_id == (auditor.pk if auditor else None):
+        return False
+    if review.is_finished:
+        raise ValidationError("A submitted review stays with the auditor who made it.")
+    if auditor is None and review.status != ReviewStatus.TO_DO:
+        raise ValidationError("A review with answers saved needs an auditor; choose another one instead.")
+    review.auditor = auditor
+    review.version += 1
+    record_change(review, by=by, reason=f"Assigned to {auditor}" if auditor else "Unassigned")
+    return True
 
 
 @transaction.atomic
