@@ -109,7 +109,7 @@ RESULT_COLUMNS = (
 )
 
 
-# Each results column that the results pages also count (`summaries.FIGURES`), and the figure it is.
+# Each results column that the results pages also count (`reviews.results.selectors.FIGURES`), and the figure it is.
 RESULT_FIGURES = {
     "decisions_reviewed": "reviewed",
     "correct": "correct",

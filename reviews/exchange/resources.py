@@ -1,7 +1,7 @@
 """django-import-export resources for the two exchange formats, used by the data administration pages.
 
-The resources read files and check rows with the same code as the management commands (`reviews.imports`,
-`reviews.review_import`), so a row gets the same message whichever way it comes in. Exports write the same
+The resources read files and check rows with the same code as the management commands (`reading`, `rows` and
+`reviews` in `reviews.exchange`), so a row gets the same message whichever way it comes in. Exports write the same
 columns the imports read, with formula-like cells escaped, so an exported file imports back unchanged.
 """
 

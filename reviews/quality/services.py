@@ -24,7 +24,7 @@ COMPARED_ANSWERS = {"decision_correct": "decision_correct_differs", "victim_info
 
 
 def second_reviews_select(*, audit: Audit, by) -> int:
-    """Create the second reviews the audit's share asks for, chosen with `reviews.qa.second_review_selection`
+    """Create the second reviews the audit's share asks for, chosen with `reviews.quality.qa.second_review_selection`
     from the sampled primary reviews (known-answer items are not part of the sample). Items are named by crime
     reference, so the same seed and population choose the same decisions in any audit or database. Items that
     already have a second review keep it. Returns how many were created. The caller holds the audit's lock."""
