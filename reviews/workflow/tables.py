@@ -61,8 +61,8 @@ class SampledReviewTable(tables.Table):
 class ReviewQueueTable(SampledReviewTable):
     """An auditor's assigned reviews."""
 
-    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
-    force = tables.Column(accessor="audit__force__name", order_by=("audit__force__name",))
+    audit = tables.Column(accessor="audit__name", verbose_name="Audit", order_by=("audit__name",))
+    force = tables.Column(accessor="audit__force__name", verbose_name="Force", order_by=("audit__force__name",))
     decided_on = tables.DateColumn(accessor="decision__decided_on", format="j M Y", verbose_name="Decided on")
 
     class Meta:
