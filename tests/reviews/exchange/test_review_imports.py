@@ -334,3 +334,23 @@ def test_reopening_approved_reviews_needs_the_person_importing(tmp_path, approve
     assert not ok
     assert "Reopening approved reviews needs the person importing" in err
     assert snapshot() == before
+
+
+def test_checking_the_auditors_roles_takes_no_query_per_auditor(tmp_path):
+    counts = []
+    for size in (1, 4):
+        auditors = [UserFactory(username=f"auditor{size}_{number}", role=Role.AUDITOR) for number in range(size)]
+        for number in range(4):
+            DecisionFactory(crime_record__reference=f"R{size}/{number}")
+        rows = [
+            review_row(
+                audit=f"Audit of {size}", crime_reference=f"R{size}/{number}", auditor=auditors[number % size].username
+            )
+            for number in range(4)
+        ]
+        path = write(tmp_path, csv_bytes(rows, REVIEW_COLUMNS), "reviews.csv")
+        with CaptureQueriesContext(connection) as queries:
+            assert run_import("import_reviews", path)[2]
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
