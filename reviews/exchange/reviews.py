@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -109,6 +110,9 @@ def plan_reviews(
         decision = found.decisions[(values.force_id, values.reference)]
         auditor = found.auditors[values.auditor.lower()]
         review = found.existing.get((audit.pk, decision.pk)) if audit is not None else None
+        if review is not None and review.second_auditor_id == auditor.pk:
+            errors.append(RowError(values.row, "auditor", _same_auditor_message(values)))
+            continue
         changed = review is None or _differs(review, values, auditor)
         reopens = changed and review is not None and review.status == ReviewStatus.APPROVED
         if reopens and not reopen_approved:
@@ -119,6 +123,13 @@ def plan_reviews(
             plan.audits_to_create.setdefault(audit_key, []).append(decision)
     _fill_report(plan, force_codes=found.force_codes)
     return plan
+
+
+def _same_auditor_message(values: ReviewValues) -> str:
+    return (
+        f'"{values.auditor}" makes the blind second review of "{values.reference}": the primary review must be by '
+        "a different auditor"
+    )
 
 
 def _approved_message(values: ReviewValues) -> str:
@@ -181,6 +192,8 @@ class _Lookups:
                 audit__in=list(audits.values()),
                 decision__in=[decision.pk for decision in decisions.values()],
             )
+            # Who makes its blind second review, if it has one (`Review.clean` asks this per review).
+            .annotate(second_auditor_id=F("second_review__auditor"))
         }
         return cls(decisions, audits, auditors, existing, dict(Force.objects.values_list("pk", "code")))
 
@@ -292,8 +305,9 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
     review.updated_at = now
     review._change_reason = REOPEN_REASON if item.reopens else IMPORT_REASON
     # Every rule of `Review.clean()` was checked by the row parser and the plan (answers that fit together, the
-    # decision in the audit's force and period, the audit not signed off), with the foreign keys and the unique
-    # rule looked up for the whole file: only the fields' own checks are left, which need no query per row.
+    # decision in the audit's force and period, the audit not signed off, the second review's auditor not the
+    # primary's), with the foreign keys and the unique rule looked up for the whole file: only the fields' own
+    # checks are left, which need no query per row.
     review.clean_fields(exclude=["audit", "decision", "auditor"])
     return review
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
 from reviews.exchange.reviews import REOPEN_REASON
-from reviews.models import Audit, AuditStatus, Review, ReviewStatus, VictimInformed
+from reviews.models import Audit, AuditStatus, Review, ReviewKind, ReviewStatus, VictimInformed
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory, sign_off
 from tests.reviews.exchange.importing import (
     REVIEW_COLUMNS,
@@ -354,3 +354,21 @@ def test_checking_the_auditors_roles_takes_no_query_per_auditor(tmp_path):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_primary_review_does_not_go_to_the_auditor_of_its_second_review(tmp_path, decisions, auditor):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    second = ReviewFactory(audit=audit, decision=decisions[0], kind=ReviewKind.SECOND, auditor=auditor)
+    primary = second.primary_review
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert not ok
+    assert (
+        'row 2, auditor: "auditor" makes the blind second review of "NH/26/000001": the primary review must be by'
+        in err
+    )
+    assert snapshot() == before
+    primary.refresh_from_db()
+    assert primary.auditor != auditor
