@@ -14,7 +14,7 @@ from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
-from reviews.permissions import may_administer_data
+from reviews.permissions import may_administer_data, sees_draw
 
 
 class LockedAuditMixin:
@@ -164,6 +164,11 @@ class AuditAdmin(RecordedExportMixin, ExportMixin, LockedAuditMixin, admin.Model
 
     def _audit_of(self, obj: Audit) -> Audit:
         return obj
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        # The seed would let someone run the draw again, as on the audit page (see `sees_draw`).
+        return exclude if sees_draw(request.user) else [*exclude, "seed"]
 
 
 REOPEN_APPROVED_LABEL = "Reopen approved reviews the file changes"
