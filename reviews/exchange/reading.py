@@ -6,12 +6,11 @@ message whichever way it came: `row 17, criterion: "C9" is not one of C1-C5`.
 
 Row numbers are the spreadsheet's: the header is row 1, the first record row 2.
 
-Reading is bounded by what the file holds, never by what it declares: a workbook's rows are those its sheet
-actually has (its declared dimension and the blank rows between are never made), read no wider than the header,
-and a workbook that unpacks to far more than the size limit is refused before it is read. A cell that cannot be
-read as text (a NUL byte, a formula with no saved value) reaches the row rules as an `unreadable` cell, which they
-report as a row error; a CSV file with a byte that is text in neither UTF-8 nor Windows-1252 is refused, naming its
-row and position.
+Reading is bounded by what the file holds, never by what it declares: a workbook is read for the rows its sheet
+has (`workbooks`), and one that unpacks to far more than the size limit is refused before it is read. A CSV file
+with a byte that is text in neither UTF-8 nor Windows-1252 is refused, naming its row and position; a cell that
+cannot be read as text (a NUL byte, a formula with no saved value) reaches the row rules as an unreadable cell
+(`cells.UNREADABLE`), which they report as a row error.
 """
 
 import codecs
@@ -20,27 +19,20 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from operator import itemgetter
 from typing import IO
 
 from django.conf import settings
 
 from reviews.errors import ImportFileError
-from reviews.exchange.cells import unescape_formula
+from reviews.exchange.cells import UNREADABLE, nul_byte, unescape_formula
+from reviews.exchange.workbooks import MAX_UNPACKED_TIMES, NOT_A_TABLE, read_workbook, unpacked_size
 
 # At most this many row errors are listed; the rest are counted.
 ERROR_CAP = 100
 
 NO_RECORDS = "The file has a header row but no records under it."
 
-# A workbook's header may name at most this many columns (the formats have a dozen; unknown ones are ignored).
-MAX_COLUMNS = 200
-# A workbook may unpack to at most this many times the largest file accepted.
-MAX_UNPACKED_TIMES = 10
-# What a cell that cannot be read starts with, followed by why. A NUL byte is never text, so no value read from a
-# file keeps one: only these cells hold it.
-UNREADABLE = "\x00"
 SAVE_AS_CSV_UTF8 = "Save the file as CSV UTF-8 and try again."
 
 
@@ -60,11 +52,6 @@ def by_row(error: RowError) -> int:
     return error.row
 
 
-def unreadable(reason: str) -> str:
-    """A cell that cannot be read, and why (the row rules report it with `unreadable_cells`)."""
-    return UNREADABLE + reason
-
-
 def unreadable_cells(number: int, cells: list[str], spec: "FileSpec") -> list[RowError]:
     """The row errors of a row's unreadable cells (none when the row has none: `UNREADABLE in "".join(cells)`
     tells cheaply whether to ask)."""
@@ -73,12 +60,6 @@ def unreadable_cells(number: int, cells: list[str], spec: "FileSpec") -> list[Ro
         for column, cell in zip(spec.columns, cells, strict=True)
         if cell.startswith(UNREADABLE)
     ]
-
-
-def _nul_byte(cell: str) -> str:
-    return unreadable(
-        f"holds a NUL byte (0x00) at character {cell.index(UNREADABLE) + 1}, which is not text; delete it and try again"
-    )
 
 
 @dataclass
@@ -318,7 +299,7 @@ def _read_csv(file: IO[bytes]):
     sample = file.read(4096)
     file.seek(0)
     if _looks_binary(sample):
-        raise ImportFileError("The file is neither a CSV file nor an XLSX workbook.")
+        raise ImportFileError(NOT_A_TABLE)
     first_line = sample.split(b"\n", 1)[0]
     # Excel writes semicolon-separated "CSV" where the decimal separator is a comma; a header says which it is.
     delimiter = max((b",", b";", b"\t"), key=first_line.count).decode()
@@ -372,122 +353,19 @@ def _csv_records(reader, *, nul: bool) -> Iterator[list[str]]:
             yield from reader
             return
         for record in reader:
-            yield [_nul_byte(cell) if UNREADABLE in cell else cell for cell in record]
+            yield [nul_byte(cell) if UNREADABLE in cell else cell for cell in record]
     except csv.Error as error:
         raise ImportFileError(f"The file stops being readable CSV after row {reader.line_num} ({error}).") from error
 
 
 def _read_xlsx(file: IO[bytes], *, limit: int):
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    workbook, unpacked = None, 0
-    try:
-        with zipfile.ZipFile(file) as archive:
-            # What each part unpacks to, as the archive declares it: no part is ever read past that.
-            unpacked = sum(info.file_size for info in archive.infolist())
-        file.seek(0)
-        if unpacked <= MAX_UNPACKED_TIMES * limit:
-            workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError("The file is neither a CSV file nor an XLSX workbook.") from error
-    if workbook is None:
+    unpacked = unpacked_size(file)
+    if unpacked > MAX_UNPACKED_TIMES * limit:
         raise ImportFileError(
             f"The workbook unpacks to {_megabytes(unpacked)}, more than {MAX_UNPACKED_TIMES} times the largest "
             f"file accepted ({_megabytes(limit)}). Save it as CSV, or split it into smaller files, and try again."
         )
-    sheets = workbook.worksheets
-    if not sheets:
-        raise ImportFileError("The workbook has no sheets.")
-    notices = []
-    if len(sheets) > 1:
-        notices.append(
-            f'The workbook has {len(sheets)} sheets: only the first, "{sheets[0].title}", was read; '
-            f"the others ({', '.join(sheet.title for sheet in sheets[1:])}) were not."
-        )
-    rows = _sheet_rows(workbook, sheets[0])
-    header = next(rows, None)
-    return (header[1] if header else None), rows, notices
-
-
-_NO_SAVED_VALUE = object()
-
-
-def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells as text) of each row of `sheet` holding a value, read from the rows the sheet has: the
-    dimension it declares, and the empty rows and cells it may list, are never made into cells. The first such row,
-    the header, is read up to `MAX_COLUMNS` (a value further right refuses the file); the others as wide as it."""
-    from openpyxl.utils import get_column_letter
-
-    width = None
-    with workbook._archive.open(sheet._worksheet_path) as source:
-        for number, cells in _sheet_parser(workbook, sheet, source).parse():
-            values = {}
-            for cell in cells:
-                column, value = cell["column"], cell["value"]
-                if value is None or (width is not None and column > width):
-                    continue
-                if column > MAX_COLUMNS:
-                    raise ImportFileError(
-                        f"The header row has a value in column {get_column_letter(column)}; a file may have at "
-                        f"most {MAX_COLUMNS} columns. Delete the columns right of the data and try again."
-                    )
-                values[column] = value
-            if not values:
-                continue
-            row = [""] * (width or max(values))
-            for column, value in values.items():
-                row[column - 1] = _xlsx_cell(value, column, number)
-            width = width or len(row)
-            yield number, row
-
-
-def _sheet_parser(workbook, sheet, source):
-    """openpyxl's own parser of a sheet's XML, as its read-only sheets use it (openpyxl is pinned: the attributes
-    read here are its own), telling a formula with no saved value from an empty cell.
-
-    A formula cell holds the value it last had when a spreadsheet program computed and saved it; a program that
-    does not compute (openpyxl itself) writes the formula alone. A formula whose value is empty text is saved as
-    text ("str"), and stays an empty cell."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
-
-    class SheetParser(WorkSheetParser):
-        def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
-                cell["value"] = _NO_SAVED_VALUE
-            return cell
-
-    return SheetParser(
-        source,
-        sheet._shared_strings,
-        data_only=True,
-        epoch=workbook.epoch,
-        date_formats=workbook._date_formats,
-        timedelta_formats=workbook._timedelta_formats,
-    )
-
-
-def _xlsx_cell(value, column: int, number: int) -> str:
-    if isinstance(value, str):
-        return value if UNREADABLE not in value else _nul_byte(value)
-    if value is _NO_SAVED_VALUE:
-        from openpyxl.utils import get_column_letter
-
-        return unreadable(
-            f"the cell {get_column_letter(column)}{number} holds a formula with no saved value; "
-            "open the file in a spreadsheet program, save it, and try again"
-        )
-    if isinstance(value, datetime):
-        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return read_workbook(file)
 
 
 def _columns(spec: FileSpec, headings, records, notices: list[str]) -> Table:

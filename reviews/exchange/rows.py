@@ -7,10 +7,10 @@ from datetime import date
 from typing import NamedTuple
 
 from forces.models import Force, FormerName
+from reviews.exchange.cells import UNREADABLE
 from reviews.exchange.reading import (
     DECISION_FILE,
     REVIEW_FILE,
-    UNREADABLE,
     ImportReport,
     RowError,
     Table,

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from reviews.exchange import reading
+from reviews.exchange import workbooks
 from reviews.models import CancellationDecision, Review
 from tests.factories import AuditFactory, DecisionFactory
 from tests.reviews.exchange.importing import (
@@ -45,14 +45,14 @@ def cells_read(monkeypatch):
     """The cells of a workbook turned into text so far, by coordinate; reading more than a sheet's own cells
     (its declared grid) fails the test at the first thousand instead of running for minutes."""
     seen = []
-    convert = reading._xlsx_cell
+    convert = workbooks._xlsx_cell
 
     def counted(value, column, number):
         seen.append((number, column))
         assert len(seen) <= 1_000, "the reader is making cells the sheet does not hold"
         return convert(value, column, number)
 
-    monkeypatch.setattr(reading, "_xlsx_cell", counted)
+    monkeypatch.setattr(workbooks, "_xlsx_cell", counted)
     return seen
 
 
