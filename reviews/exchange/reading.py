@@ -262,8 +262,15 @@ def _not_text(file: IO[bytes], scan: _CsvScan, delimiter: str) -> ImportFileErro
     file.seek(0)
     # The records before the byte, and the one it is in: the byte read as "x", where the rows are counted.
     text = io.TextIOWrapper(_KeptOpen(file, stop=offset), encoding=scan.encoding, errors="replace", newline="")
-    row = sum(1 for _ in csv.reader(text, delimiter=delimiter))
-    file.seek(0)
+    try:
+        row = sum(1 for _ in csv.reader(text, delimiter=delimiter))
+    except csv.Error:
+        # The rows before it are not readable CSV either (a cell over the size a cell may have): named by offset.
+        return ImportFileError(
+            f"Byte 0x{byte:02x} at position {offset + 1} of the file is not text. {SAVE_AS_CSV_UTF8}"
+        )
+    finally:
+        file.seek(0)
     where = f" at position {position}" if position else ""
     return ImportFileError(f"Row {row}: byte 0x{byte:02x}{where} is not text. {SAVE_AS_CSV_UTF8}")
 

@@ -23,7 +23,7 @@ from tests.reviews.exchange.importing import (
     write,
     xlsx_bytes,
 )
-from tests.reviews.exchange.test_admin_imports import DECISIONS_IMPORT, upload
+from tests.reviews.exchange.test_admin_imports import DECISIONS_IMPORT, REVIEWS_IMPORT, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +200,17 @@ def test_a_byte_windows_1252_leaves_undefined_is_named_by_row_and_position(tmp_p
     assert snapshot() == stored
 
 
+def test_a_byte_after_a_cell_too_long_to_read_is_named_by_its_place_in_the_file(tmp_path, stored):
+    content = csv_bytes([decision_row(rationale="Café " + "a" * 140_000 + "BAD")]).replace(b"BAD", b"\xff")
+
+    out, err, ok = run_import("import_decisions", write(tmp_path, content))
+
+    assert not ok
+    position = content.index(b"\xff") + 1
+    assert f"Byte 0xff at position {position} of the file is not text. {SAVE_AS_CSV}" in err
+    assert snapshot() == stored
+
+
 def test_a_binary_file_named_csv_is_refused(tmp_path, stored):
     content = random.Random(14).randbytes(20_000)
 
@@ -286,6 +297,18 @@ def test_the_admin_upload_reports_a_formula_with_no_saved_value(client, data_ste
 
     assert FORMULA_NOT_SAVED in page
     assert not CancellationDecision.objects.exists()
+
+
+def test_the_reviews_upload_reports_a_formula_with_no_saved_value(client, data_steward, auditor):
+    decision = DecisionFactory(crime_record__reference="NH/26/000001")
+    AuditFactory(name="Imported audit 2026", force=decision.force, in_progress=True)
+    client.force_login(data_steward)
+    content = xlsx_bytes([review_row(decision_correct="no", incorrect_reason="other", notes="=A1")])
+
+    page = upload(client, REVIEWS_IMPORT, content, "reviews.xlsx").content.decode()
+
+    assert "row 2, notes: the cell J2 holds a formula with no saved value" in page
+    assert not Review.objects.exists()
 
 
 def test_a_formula_is_read_as_the_value_it_was_saved_with(tmp_path):
