@@ -91,7 +91,8 @@ def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[str]]]:
 
 def _sheet_parser(workbook, sheet, source):
     """openpyxl's own parser of a sheet's XML, as its read-only sheets use it (openpyxl is pinned: the attributes
-    read here are its own), telling a formula with no saved value from an empty cell.
+    read here are its own), passing over rows whose cells hold nothing without parsing them, and telling a formula
+    with no saved value from an empty cell.
 
     A formula cell holds the value it last had when a spreadsheet program computed and saved it; a program that
     does not compute (openpyxl itself) writes the formula alone. A formula whose value is empty text is saved as
@@ -99,6 +100,15 @@ def _sheet_parser(workbook, sheet, source):
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class SheetParser(WorkSheetParser):
+        def parse_row(self, row):
+            number = row.get("r")
+            if any(len(cell) for cell in row) or (number is not None and not number.isdigit()):
+                return super().parse_row(row)
+            # No cell of the row holds a value or a formula (each would be an element in it): nothing to parse,
+            # and nothing kept of it (openpyxl keeps each row's height and style, a million of them in some files).
+            self.row_counter = int(number) if number else self.row_counter + 1
+            return self.row_counter, ()
+
         def parse_cell(self, element):
             cell = super().parse_cell(element)
             if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
