@@ -498,17 +498,27 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
 
     def blind_for(self, user) -> "ReviewQuerySet":
-        """These reviews less those `user` may not see yet: while an auditor's own review of a decision in an audit
-        is in a blind pair (primary and second) that is not yet wholly submitted, the other verdict stays hidden.
+        """These reviews less those whose answers `user` may not read yet. Until an audit is signed off, someone
+        who does not see others' work (`permissions.sees_others_work`: an auditor) reads only their own reviews,
+        and other people's submitted reviews of decisions they did not review in a blind pair: never the other
+        verdict of a pair they are part of (nor a final verdict settling it), however far the pair has got, and
+        never anyone's review not yet submitted. Once the audit is signed off everything in it may be read.
         Supervisors and data stewards see everything."""
         if permissions.sees_others_work(user):
             return self
-        same_item = {"audit_id": OuterRef("audit_id"), "decision_id": OuterRef("decision_id")}
-        mine = Review.objects.filter(**same_item, auditor_id=user.pk)
-        unfinished = Review.objects.filter(**same_item, kind__in=ReviewKind.blind_pair()).exclude(
-            status__in=ReviewStatus.finished()
+        if user.pk is None:
+            return self.none()
+        in_my_pair = Review.objects.filter(
+            audit_id=OuterRef("audit_id"),
+            decision_id=OuterRef("decision_id"),
+            auditor_id=user.pk,
+            kind__in=ReviewKind.blind_pair(),
         )
-        return self.exclude(Exists(mine) & Exists(unfinished))
+        return self.filter(
+            Q(auditor_id=user.pk)
+            | Q(audit__status=AuditStatus.SIGNED_OFF)
+            | (Q(status__in=ReviewStatus.finished()) & ~Exists(in_my_pair))
+        )
 
     def counted_verdicts(self) -> "ReviewQuerySet":
         """One verdict per decision per audit, the one results count: the supervisor's final verdict where a
