@@ -6,6 +6,8 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from reviews.models import (
+    DISAGREEMENT_CLOSED,
+    DISAGREEMENT_OPEN,
     Audit,
     Disagreement,
     KnownAnswerItem,
@@ -22,7 +24,8 @@ from reviews.quality.qa import Accuracy
 
 
 def disagreement_list(*, user) -> QuerySet[Disagreement]:
-    """Disagreements the supervisor `user` may see, unresolved first, with both reviews and their auditors."""
+    """Disagreements the supervisor `user` may see: open ones first, then settled, then closed, with both reviews
+    and their auditors."""
     return (
         Disagreement.objects.visible_to(user)
         .select_related(
@@ -33,7 +36,12 @@ def disagreement_list(*, user) -> QuerySet[Disagreement]:
             "final_review",
             "resolved_by",
         )
-        .order_by(F("resolved_at").desc(nulls_first=True), "audit__name", "decision__crime_record__reference")
+        .order_by(
+            F("closed_at").desc(nulls_first=True),
+            F("resolved_at").desc(nulls_first=True),
+            "audit__name",
+            "decision__crime_record__reference",
+        )
     )
 
 
@@ -151,7 +159,9 @@ def audit_quality(*, audit: Audit) -> dict:
         unassigned=Count("pk", filter=Q(auditor__isnull=True)),
     )
     disagreements = audit.disagreements.aggregate(
-        total=Count("pk"), unresolved=Count("pk", filter=Q(resolved_at__isnull=True))
+        total=Count("pk"),
+        unresolved=Count("pk", filter=DISAGREEMENT_OPEN),
+        closed=Count("pk", filter=DISAGREEMENT_CLOSED),
     )
     return {
         "second_reviews": second,
