@@ -51,7 +51,8 @@ def _person(first_name: str, last_name: str, username: str) -> str:
 
 @dataclass
 class AuditAgreement:
-    """Agreement on one question between primary and second reviews, both finished."""
+    """Agreement on one question between primary and second reviews, both submitted at least once, on their
+    answers as first submitted."""
 
     question: str
     overall: Agreement
@@ -68,23 +69,33 @@ AGREEMENT_QUESTIONS = (
 
 def audit_agreement(*, audit: Audit) -> list[AuditAgreement]:
     """For each of `AGREEMENT_QUESTIONS`, percentage agreement, Cohen's kappa and Gwet's AC1 for the audit as
-    a whole, per offence category and per pair of auditors, over the decisions both reviews answered. The
-    answer pairs are counted in SQL (one query per question, whatever the audit's size), plus one query for
-    the auditors' names."""
-    finished = Review.objects.filter(audit=audit, kind=ReviewKind.SECOND, status__in=ReviewStatus.finished()).filter(
+    a whole, per offence category and per pair of auditors, over the decisions both reviews answered.
+
+    Each review counts with its answers as first submitted (`Review.first_submitted_answer`): a disagreement
+    that a return and a resubmission later removed still counts as one, so the figures measure how far the
+    auditors agreed independently. A pair counts once both reviews have been submitted, even while one is back
+    with its auditor. The answer pairs are counted in SQL (one query per question, whatever the audit's size),
+    plus one query for the auditors' names."""
+    submitted_once = Q(first_submitted_at__isnull=False) | Q(status__in=ReviewStatus.finished())
+    primary_submitted_once = Q(primary_review__first_submitted_at__isnull=False) | Q(
         primary_review__status__in=ReviewStatus.finished()
     )
+    pairs = Review.objects.filter(audit=audit, kind=ReviewKind.SECOND).filter(submitted_once & primary_submitted_once)
     counted = []
     for field_name, question, scale in AGREEMENT_QUESTIONS:
         rows = list(
-            finished.exclude(**{field_name: ""})
-            .exclude(**{f"primary_review__{field_name}": ""})
+            pairs.annotate(
+                first_answer=Review.first_submitted_answer(field_name, through="primary_review__"),
+                second_answer=Review.first_submitted_answer(field_name),
+            )
+            .exclude(first_answer="")
+            .exclude(second_answer="")
             .values_list(
                 "decision__crime_record__offence_category",
                 "primary_review__auditor",
                 "auditor",
-                f"primary_review__{field_name}",
-                field_name,
+                "first_answer",
+                "second_answer",
             )
             .annotate(n=Count("pk"))
             .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
