@@ -67,6 +67,28 @@ AGREEMENT_QUESTIONS = (
 )
 
 
+def _first_answer_pairs(pairs: QuerySet[Review], field_name: str) -> list[tuple]:
+    """(category, primary's auditor, second's auditor, first answer, second answer, count) for the second reviews
+    `pairs`, on the answer `field_name` as each review first submitted it, counted in SQL."""
+    return list(
+        pairs.annotate(
+            first_answer=Review.first_submitted_answer(field_name, through="primary_review__"),
+            second_answer=Review.first_submitted_answer(field_name),
+        )
+        .exclude(first_answer="")
+        .exclude(second_answer="")
+        .values_list(
+            "decision__crime_record__offence_category",
+            "primary_review__auditor",
+            "auditor",
+            "first_answer",
+            "second_answer",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
+    )
+
+
 def audit_agreement(*, audit: Audit) -> list[AuditAgreement]:
     """For each of `AGREEMENT_QUESTIONS`, percentage agreement, Cohen's kappa and Gwet's AC1 for the audit as
     a whole, per offence category and per pair of auditors, over the decisions both reviews answered.
@@ -81,26 +103,7 @@ def audit_agreement(*, audit: Audit) -> list[AuditAgreement]:
         primary_review__status__in=ReviewStatus.finished()
     )
     pairs = Review.objects.filter(audit=audit, kind=ReviewKind.SECOND).filter(submitted_once & primary_submitted_once)
-    counted = []
-    for field_name, question, scale in AGREEMENT_QUESTIONS:
-        rows = list(
-            pairs.annotate(
-                first_answer=Review.first_submitted_answer(field_name, through="primary_review__"),
-                second_answer=Review.first_submitted_answer(field_name),
-            )
-            .exclude(first_answer="")
-            .exclude(second_answer="")
-            .values_list(
-                "decision__crime_record__offence_category",
-                "primary_review__auditor",
-                "auditor",
-                "first_answer",
-                "second_answer",
-            )
-            .annotate(n=Count("pk"))
-            .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
-        )
-        counted.append((question, scale, rows))
+    counted = [(question, scale, _first_answer_pairs(pairs, name)) for name, question, scale in AGREEMENT_QUESTIONS]
     ids = {person for _, _, rows in counted for row in rows for person in row[1:3]}
     names = (
         {
