@@ -738,6 +738,11 @@ class Review(CheckedModel):
             errors["auditor"] = "A submitted review needs the auditor who made it."
         if self.first_submitted_at is None and (self.first_decision_correct or self.first_victim_informed):
             errors["first_submitted_at"] = "Only a review submitted at least once has first submitted answers."
+        for name, first in self.FIRST_SUBMITTED_FIELDS.items():
+            # Django leaves fields no form edits unchecked: the same words as for the answer itself.
+            value = getattr(self, first)
+            if value and value not in dict(self._meta.get_field(name).flatchoices):
+                errors[first] = f"Value {value!r} is not a valid choice."
         if self.kind == ReviewKind.SECOND and self.primary_review_id is None:
             errors["kind"] = "A second review needs the primary review it checks."
         elif self.kind != ReviewKind.SECOND and self.primary_review_id is not None:
