@@ -38,6 +38,11 @@ def keep_first_submissions(apps, schema_editor):
     )
 
 
+def delete_closed_disagreements(apps, schema_editor):
+    # Going back: the earlier schema has no closed state, and its code deleted these.
+    apps.get_model("reviews", "Disagreement").objects.filter(closed_at__isnull=False).delete()
+
+
 def restore_deleted_disagreements(apps, schema_editor):
     Disagreement = apps.get_model("reviews", "Disagreement")
     HistoricalDisagreement = apps.get_model("reviews", "HistoricalDisagreement")
@@ -205,5 +210,5 @@ class Migration(migrations.Migration):
         ),
         # Data last: on PostgreSQL a table cannot be altered in the transaction after rows it checks later.
         migrations.RunPython(keep_first_submissions, migrations.RunPython.noop, elidable=True),
-        migrations.RunPython(restore_deleted_disagreements, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(restore_deleted_disagreements, delete_closed_disagreements, elidable=True),
     ]
