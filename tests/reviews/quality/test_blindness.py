@@ -219,3 +219,25 @@ def test_once_the_audit_is_signed_off_the_auditor_reads_every_verdict(client, bl
         notes = {row["notes"] for row in review_rows(client, blind_audit, file_format)}
         assert {PRIMARY_NOTES, DRAFT_NOTES} <= notes
     assert incorrect_counted(client, blind_audit) == 1
+
+
+def admin_audit_results(client) -> list[dict]:
+    url = reverse("admin:reviews_audit_export")
+    form = client.get(url).context["form"]
+    fields = {name: "on" for name, field in form.fields.items() if field.initial is True}
+    response = client.post(url, {"format": "0", "resource": "0", **fields})
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_data_administration_results_export_counts_open_audits_for_data_stewards_only(
+    client, blind_audit, people, data_steward
+):
+    auditor = people["auditor"]
+    auditor.is_staff = True
+    auditor.save()
+
+    client.force_login(data_steward)
+    assert [row["audit"] for row in admin_audit_results(client)] == [blind_audit.name]
+    client.force_login(auditor)
+    assert admin_audit_results(client) == []

@@ -123,3 +123,18 @@ def test_the_migration_restores_disagreements_deleted_in_agreement_as_closed(pai
     assert restored.state == DisagreementState.CLOSED
     assert restored.closed_reason == CLOSED_IN_AGREEMENT
     assert restored.history.filter(history_change_reason__startswith=CLOSED_IN_AGREEMENT).exists()
+
+
+def test_a_final_verdict_sent_for_a_closed_disagreement_is_refused_with_a_message(client, paired, supervisor):
+    disagreement = disagree_then_agree(paired, supervisor)
+    client.force_login(supervisor)
+    answers = {**INCORRECT, "victim_should_be_informed": "yes", "reason": "The first reading was right."}
+
+    response = client.post(disagreement.get_absolute_url(), answers, follow=True)
+
+    assert response.status_code == 200
+    assert "This disagreement is closed" in response.content.decode()
+    disagreement.refresh_from_db()
+    assert (disagreement.state, disagreement.final_review) == (DisagreementState.CLOSED, None)
+    review_page = client.get(disagreement.second_review.get_absolute_url()).content.decode()
+    assert "See the closed disagreement and its history" in review_page
