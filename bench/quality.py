@@ -168,7 +168,7 @@ def run() -> dict:
             "disagreements, first page": timed(page({}), repeats=REPEATS),
             "disagreements, page 100": timed(page({"page": "100"}), repeats=REPEATS),
             "disagreements, one audit, waiting": timed(
-                page({"audit": str(audit.pk), "resolved": "no"}), repeats=REPEATS
+                page({"audit": str(audit.pk), "status": "open"}), repeats=REPEATS
             ),
         },
     }

@@ -14,7 +14,7 @@ from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
-from reviews.permissions import may_administer_data, sees_draw
+from reviews.permissions import may_administer_data, sees_draw, sees_others_work
 
 
 class LockedAuditMixin:
@@ -170,6 +170,12 @@ class AuditAdmin(RecordedExportMixin, ExportMixin, LockedAuditMixin, admin.Model
         # The seed would let someone run the draw again, as on the audit page (see `sees_draw`).
         return exclude if sees_draw(request.user) else [*exclude, "seed"]
 
+    def get_export_queryset(self, request):
+        # An audit's results count every auditor's verdicts: someone blind to others' work (an auditor given
+        # staff access) exports the results of signed-off audits only, as the results pages show them.
+        audits = super().get_export_queryset(request)
+        return audits if sees_others_work(request.user) else audits.signed_off()
+
 
 REOPEN_APPROVED_LABEL = "Reopen approved reviews the file changes"
 REOPEN_APPROVED_HELP = (
@@ -214,6 +220,10 @@ class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
         form = kwargs.get("form")
         chosen = getattr(form, "cleaned_data", {}).get("reopen_approved", False)
         return {**super().get_import_resource_kwargs(request, **kwargs), "reopen_approved": chosen}
+
+    def get_queryset(self, request):
+        # The list, the change page and the export: an auditor given staff access stays blind to others' work.
+        return super().get_queryset(request).visible_to(request.user).blind_for(request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_object(request, object_id)

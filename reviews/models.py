@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -498,17 +498,27 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
 
     def blind_for(self, user) -> "ReviewQuerySet":
-        """These reviews less those `user` may not see yet: while an auditor's own review of a decision in an audit
-        is in a blind pair (primary and second) that is not yet wholly submitted, the other verdict stays hidden.
+        """These reviews less those whose answers `user` may not read yet. Until an audit is signed off, someone
+        who does not see others' work (`permissions.sees_others_work`: an auditor) reads only their own reviews,
+        and other people's submitted reviews of decisions they did not review in a blind pair: never the other
+        verdict of a pair they are part of (nor a final verdict settling it), however far the pair has got, and
+        never anyone's review not yet submitted. Once the audit is signed off everything in it may be read.
         Supervisors and data stewards see everything."""
         if permissions.sees_others_work(user):
             return self
-        same_item = {"audit_id": OuterRef("audit_id"), "decision_id": OuterRef("decision_id")}
-        mine = Review.objects.filter(**same_item, auditor_id=user.pk)
-        unfinished = Review.objects.filter(**same_item, kind__in=ReviewKind.blind_pair()).exclude(
-            status__in=ReviewStatus.finished()
+        if user.pk is None:
+            return self.none()
+        in_my_pair = Review.objects.filter(
+            audit_id=OuterRef("audit_id"),
+            decision_id=OuterRef("decision_id"),
+            auditor_id=user.pk,
+            kind__in=ReviewKind.blind_pair(),
         )
-        return self.exclude(Exists(mine) & Exists(unfinished))
+        return self.filter(
+            Q(auditor_id=user.pk)
+            | Q(audit__status=AuditStatus.SIGNED_OFF)
+            | (Q(status__in=ReviewStatus.finished()) & ~Exists(in_my_pair))
+        )
 
     def counted_verdicts(self) -> "ReviewQuerySet":
         """One verdict per decision per audit, the one results count: the supervisor's final verdict where a
@@ -577,6 +587,19 @@ class Review(CheckedModel):
         related_name="second_review",
         help_text="Second reviews only: the primary review of the same decision, reviewed blind by someone else.",
     )
+    # Agreement between auditors is measured on the answers as first submitted: a return and a resubmission
+    # after the pair was compared must not turn a disagreement into agreement in the figures.
+    first_submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_decision_correct = models.CharField(
+        "Decision correct when first submitted", max_length=12, choices=Verdict.choices, blank=True, editable=False
+    )
+    first_victim_informed = models.CharField(
+        "Victim informed when first submitted",
+        max_length=10,
+        choices=VictimInformed.choices,
+        blank=True,
+        editable=False,
+    )
 
     # The answers an auditor gives on the review page; everything else on a review is the workflow's.
     ANSWER_FIELDS = (
@@ -588,8 +611,14 @@ class Review(CheckedModel):
         "notes",
     )
 
+    # The answers kept as first submitted (`first_submitted_answer`), each with the field that keeps it.
+    FIRST_SUBMITTED_FIELDS = {"decision_correct": "first_decision_correct", "victim_informed": "first_victim_informed"}
+
     objects = ReviewQuerySet.as_manager()
-    history = _history(excluded_fields=["created_at", "updated_at"])
+    # The first submission and its answers are copies of what the history already holds.
+    history = _history(
+        excluded_fields=["created_at", "updated_at", "first_submitted_at", *FIRST_SUBMITTED_FIELDS.values()]
+    )
 
     class Meta:
         ordering = ["audit", "pk"]
@@ -661,6 +690,18 @@ class Review(CheckedModel):
                 | (~Q(decision_correct="") & Q(victim_should_be_informed__isnull=False) & Q(auditor__isnull=False)),
                 name="review_finished_is_complete",
             ),
+            models.CheckConstraint(
+                condition=Q(first_decision_correct="") | Q(first_decision_correct__in=Verdict.values),
+                name="review_first_decision_correct_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_victim_informed="") | Q(first_victim_informed__in=VictimInformed.values),
+                name="review_first_victim_informed_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_submitted_at__isnull=False) | Q(first_decision_correct="", first_victim_informed=""),
+                name="review_first_answers_only_once_submitted",
+            ),
         ]
         indexes = [
             models.Index(fields=["audit", "status"], name="review_audit_status"),
@@ -695,6 +736,13 @@ class Review(CheckedModel):
             errors["victim_should_be_informed"] = "Select whether the victim should have been informed."
         if finished and self.auditor_id is None:
             errors["auditor"] = "A submitted review needs the auditor who made it."
+        if self.first_submitted_at is None and (self.first_decision_correct or self.first_victim_informed):
+            errors["first_submitted_at"] = "Only a review submitted at least once has first submitted answers."
+        for name, first in self.FIRST_SUBMITTED_FIELDS.items():
+            # Django leaves fields no form edits unchecked: the same words as for the answer itself.
+            value = getattr(self, first)
+            if value and value not in dict(self._meta.get_field(name).flatchoices):
+                errors[first] = f"Value {value!r} is not a valid choice."
         if self.kind == ReviewKind.SECOND and self.primary_review_id is None:
             errors["kind"] = "A second review needs the primary review it checks."
         elif self.kind != ReviewKind.SECOND and self.primary_review_id is not None:
@@ -754,16 +802,46 @@ class Review(CheckedModel):
     def is_finished(self) -> bool:
         return self.status in ReviewStatus.finished()
 
+    def keep_first_submission(self, when) -> None:
+        """On the review's first submission, keep its `FIRST_SUBMITTED_FIELDS` answers as they are now; later
+        submissions (after a return) leave them alone."""
+        if self.first_submitted_at is None:
+            self.first_submitted_at = when
+            for name, first in self.FIRST_SUBMITTED_FIELDS.items():
+                setattr(self, first, getattr(self, name))
+
+    @classmethod
+    def first_submitted_answer(cls, name: str, *, through: str = ""):
+        """The answer `name` as first submitted, as a query expression, of the review itself or of the one reached
+        by `through` (such as "primary_review__"). A review submitted by a path that kept no first answers (a
+        file import) reads its answer as it stands."""
+        return Case(
+            When(**{f"{through}first_submitted_at__isnull": True}, then=F(f"{through}{name}")),
+            default=F(f"{through}{cls.FIRST_SUBMITTED_FIELDS[name]}"),
+        )
+
+
+# Which disagreements are open (waiting for a final verdict) and closed (the reviews came to agree), as conditions
+# a filter or a count can use.
+DISAGREEMENT_OPEN = Q(resolved_at__isnull=True, closed_at__isnull=True)
+DISAGREEMENT_CLOSED = Q(closed_at__isnull=False)
+
 
 class DisagreementQuerySet(models.QuerySet):
     def for_audit(self, audit) -> "DisagreementQuerySet":
         return self.filter(audit=audit)
 
     def unresolved(self) -> "DisagreementQuerySet":
-        return self.filter(resolved_at__isnull=True)
+        """Open disagreements: waiting for a final verdict (neither settled nor closed)."""
+        return self.filter(DISAGREEMENT_OPEN)
 
     def resolved(self) -> "DisagreementQuerySet":
+        """Settled by a supervisor's final verdict."""
         return self.filter(resolved_at__isnull=False)
+
+    def closed(self) -> "DisagreementQuerySet":
+        """Closed without a final verdict, because the two reviews came to agree (see `Disagreement.closed_reason`)."""
+        return self.filter(DISAGREEMENT_CLOSED)
 
     def visible_to(self, user) -> "DisagreementQuerySet":
         """Disagreements a supervisor may see and resolve: every one in the audits they see; none for anyone
@@ -773,10 +851,22 @@ class DisagreementQuerySet(models.QuerySet):
         return self.filter(audit__in=Audit.objects.visible_to(user).values("pk"))
 
 
+class DisagreementState(models.TextChoices):
+    OPEN = "open", "Waiting for a final verdict"
+    SETTLED = "settled", "Settled"
+    CLOSED = "closed", "Closed"
+
+
+# Why a disagreement is closed when a returned review is resubmitted and the two reviews agree.
+CLOSED_IN_AGREEMENT = "Closed: resubmitted in agreement"
+
+
 class Disagreement(CheckedModel):
     """A decision on which its primary and blind second review gave different verdicts (decision correct, or
     victim informed). A supervisor settles it with a final verdict (a review of kind "final") and a reason;
-    the two reviews themselves are never changed by it."""
+    the two reviews themselves are never changed by it. Once found it stays on record: when a returned review
+    is resubmitted in agreement it is closed (with the reason, also in its history), not deleted, and it opens
+    again if the two reviews come to differ once more."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="disagreements")
     decision = models.ForeignKey(CancellationDecision, on_delete=models.PROTECT, related_name="+")
@@ -793,6 +883,10 @@ class Disagreement(CheckedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_reason = models.TextField(
+        "Why it was closed", blank=True, editable=False, help_text="Only when closed without a final verdict."
+    )
 
     objects = DisagreementQuerySet.as_manager()
     history = _history()
@@ -808,6 +902,11 @@ class Disagreement(CheckedModel):
                 condition=Q(resolved_at__isnull=True, final_review__isnull=True, resolved_by__isnull=True)
                 | (Q(resolved_at__isnull=False, final_review__isnull=False, resolved_by__isnull=False) & ~Q(reason="")),
                 name="disagreement_resolved_iff_final_verdict_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_reason="")
+                | (Q(closed_at__isnull=False, resolved_at__isnull=True) & ~Q(closed_reason="")),
+                name="disagreement_closed_with_reason_and_unsettled",
             ),
         ]
         indexes = [models.Index(fields=["audit", "resolved_at"], name="disagreement_audit_resolved")]
@@ -825,6 +924,10 @@ class Disagreement(CheckedModel):
             errors["resolved_at"] = "A resolved disagreement has its final verdict, who resolved it and when."
         elif all(resolved) and not self.reason.strip():
             errors["reason"] = "Explain why this is the final verdict."
+        if (self.closed_at is None) != (not self.closed_reason.strip()):
+            errors["closed_at"] = "A closed disagreement has the date it was closed and why."
+        elif self.closed_at is not None and self.resolved_at is not None:
+            errors["closed_at"] = "A disagreement settled with a final verdict cannot also be closed."
         if errors:
             raise ValidationError(errors)
 
@@ -834,6 +937,16 @@ class Disagreement(CheckedModel):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def state(self) -> DisagreementState:
+        if self.is_resolved:
+            return DisagreementState.SETTLED
+        return DisagreementState.CLOSED if self.is_closed else DisagreementState.OPEN
 
     @property
     def differs_on(self) -> str:

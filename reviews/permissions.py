@@ -62,7 +62,11 @@ def sees_results(user) -> bool:
 
 
 def sees_others_work(user) -> bool:
-    """Whether `user` sees every auditor's reviews in the audits they may see, not only their own."""
+    """Whether `user` sees every auditor's reviews in the audits they may see, at any time. Anyone else (an
+    auditor) is blind until an audit is signed off: they read their own reviews, never the other verdict of a
+    blind pair (primary and second review) they are part of, and never anyone's review not yet submitted.
+    `ReviewQuerySet.blind_for` applies this rule; every page, download and data administration list that
+    shows reviews asks it."""
     return has_role(user, Role.SUPERVISOR, Role.DATA_STEWARD)
 
 

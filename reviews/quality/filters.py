@@ -2,7 +2,7 @@
 
 import django_filters
 
-from reviews.models import Audit, Disagreement
+from reviews.models import Audit, Disagreement, DisagreementState
 from reviews.workflow.filters import category_filter
 
 
@@ -13,20 +13,22 @@ def _supervised_audits(request):
 
 
 class DisagreementFilter(django_filters.FilterSet):
-    """The supervisor's disagreements, narrowed by audit, offence category and whether they are resolved."""
+    """The supervisor's disagreements, narrowed by audit, offence category and state: open (waiting for a final
+    verdict), settled (with one) or closed (the reviews came to agree after a return)."""
 
     audit = django_filters.ModelChoiceFilter(queryset=_supervised_audits, empty_label="All audits")
     category = category_filter()
-    resolved = django_filters.ChoiceFilter(
-        label="Status",
-        choices=[("no", "Waiting for a final verdict"), ("yes", "Resolved")],
-        empty_label="All",
-        method="filter_resolved",
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=DisagreementState.choices, empty_label="All", method="filter_status"
     )
 
     class Meta:
         model = Disagreement
-        fields = ["audit", "category", "resolved"]
+        fields = ["audit", "category", "status"]
 
-    def filter_resolved(self, queryset, name, value):
-        return queryset.resolved() if value == "yes" else queryset.unresolved()
+    def filter_status(self, queryset, name, value):
+        return {
+            DisagreementState.OPEN: queryset.unresolved,
+            DisagreementState.SETTLED: queryset.resolved,
+            DisagreementState.CLOSED: queryset.closed,
+        }[value]()

@@ -6,6 +6,8 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from reviews.models import (
+    DISAGREEMENT_CLOSED,
+    DISAGREEMENT_OPEN,
     Audit,
     Disagreement,
     KnownAnswerItem,
@@ -22,7 +24,8 @@ from reviews.quality.qa import Accuracy
 
 
 def disagreement_list(*, user) -> QuerySet[Disagreement]:
-    """Disagreements the supervisor `user` may see, unresolved first, with both reviews and their auditors."""
+    """Disagreements the supervisor `user` may see: open ones first, then settled, then closed, with both reviews
+    and their auditors."""
     return (
         Disagreement.objects.visible_to(user)
         .select_related(
@@ -33,7 +36,12 @@ def disagreement_list(*, user) -> QuerySet[Disagreement]:
             "final_review",
             "resolved_by",
         )
-        .order_by(F("resolved_at").desc(nulls_first=True), "audit__name", "decision__crime_record__reference")
+        .order_by(
+            F("closed_at").desc(nulls_first=True),
+            F("resolved_at").desc(nulls_first=True),
+            "audit__name",
+            "decision__crime_record__reference",
+        )
     )
 
 
@@ -43,7 +51,8 @@ def _person(first_name: str, last_name: str, username: str) -> str:
 
 @dataclass
 class AuditAgreement:
-    """Agreement on one question between primary and second reviews, both finished."""
+    """Agreement on one question between primary and second reviews, both submitted at least once, on their
+    answers as first submitted."""
 
     question: str
     overall: Agreement
@@ -58,30 +67,43 @@ AGREEMENT_QUESTIONS = (
 )
 
 
+def _first_answer_pairs(pairs: QuerySet[Review], field_name: str) -> list[tuple]:
+    """(category, primary's auditor, second's auditor, first answer, second answer, count) for the second reviews
+    `pairs`, on the answer `field_name` as each review first submitted it, counted in SQL."""
+    return list(
+        pairs.annotate(
+            first_answer=Review.first_submitted_answer(field_name, through="primary_review__"),
+            second_answer=Review.first_submitted_answer(field_name),
+        )
+        .exclude(first_answer="")
+        .exclude(second_answer="")
+        .values_list(
+            "decision__crime_record__offence_category",
+            "primary_review__auditor",
+            "auditor",
+            "first_answer",
+            "second_answer",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
+    )
+
+
 def audit_agreement(*, audit: Audit) -> list[AuditAgreement]:
     """For each of `AGREEMENT_QUESTIONS`, percentage agreement, Cohen's kappa and Gwet's AC1 for the audit as
-    a whole, per offence category and per pair of auditors, over the decisions both reviews answered. The
-    answer pairs are counted in SQL (one query per question, whatever the audit's size), plus one query for
-    the auditors' names."""
-    finished = Review.objects.filter(audit=audit, kind=ReviewKind.SECOND, status__in=ReviewStatus.finished()).filter(
+    a whole, per offence category and per pair of auditors, over the decisions both reviews answered.
+
+    Each review counts with its answers as first submitted (`Review.first_submitted_answer`): a disagreement
+    that a return and a resubmission later removed still counts as one, so the figures measure how far the
+    auditors agreed independently. A pair counts once both reviews have been submitted, even while one is back
+    with its auditor. The answer pairs are counted in SQL (one query per question, whatever the audit's size),
+    plus one query for the auditors' names."""
+    submitted_once = Q(first_submitted_at__isnull=False) | Q(status__in=ReviewStatus.finished())
+    primary_submitted_once = Q(primary_review__first_submitted_at__isnull=False) | Q(
         primary_review__status__in=ReviewStatus.finished()
     )
-    counted = []
-    for field_name, question, scale in AGREEMENT_QUESTIONS:
-        rows = list(
-            finished.exclude(**{field_name: ""})
-            .exclude(**{f"primary_review__{field_name}": ""})
-            .values_list(
-                "decision__crime_record__offence_category",
-                "primary_review__auditor",
-                "auditor",
-                f"primary_review__{field_name}",
-                field_name,
-            )
-            .annotate(n=Count("pk"))
-            .order_by("decision__crime_record__offence_category", "primary_review__auditor", "auditor")
-        )
-        counted.append((question, scale, rows))
+    pairs = Review.objects.filter(audit=audit, kind=ReviewKind.SECOND).filter(submitted_once & primary_submitted_once)
+    counted = [(question, scale, _first_answer_pairs(pairs, name)) for name, question, scale in AGREEMENT_QUESTIONS]
     ids = {person for _, _, rows in counted for row in rows for person in row[1:3]}
     names = (
         {
@@ -151,7 +173,9 @@ def audit_quality(*, audit: Audit) -> dict:
         unassigned=Count("pk", filter=Q(auditor__isnull=True)),
     )
     disagreements = audit.disagreements.aggregate(
-        total=Count("pk"), unresolved=Count("pk", filter=Q(resolved_at__isnull=True))
+        total=Count("pk"),
+        unresolved=Count("pk", filter=DISAGREEMENT_OPEN),
+        closed=Count("pk", filter=DISAGREEMENT_CLOSED),
     )
     return {
         "second_reviews": second,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviews.models import (
+    CLOSED_IN_AGREEMENT,
     Audit,
     CancellationDecision,
     Disagreement,
@@ -21,6 +22,8 @@ from reviews.workflow.locking import lock_open_audit, record_change
 
 # The answers on which a primary and a second review must agree; any other difference is left to the notes.
 COMPARED_ANSWERS = {"decision_correct": "decision_correct_differs", "victim_informed": "victim_informed_differs"}
+
+CLOSED_NOT_SETTLED = "This disagreement is closed: the two reviews now agree, so there is no final verdict to record."
 
 
 def second_reviews_select(*, audit: Audit, by) -> int:
@@ -92,8 +95,9 @@ def audit_set_second_review_share(*, audit: Audit, share: int, by) -> int:
 def disagreement_detect(*, review: Review, by) -> Disagreement | None:
     """After `review` is submitted: when its blind partner (the primary or the second review of the same
     decision) is finished too, record whether their verdicts differ. Safe to repeat: one disagreement per
-    pair at most, and an unresolved one disappears when a returned review is resubmitted in agreement.
-    The caller holds the audit's lock."""
+    pair at most. A disagreement stays on record: an open one whose returned review is resubmitted in agreement
+    is closed with that reason (`CLOSED_IN_AGREEMENT`), and a closed one opens again if the two reviews come
+    to differ once more; a settled one is left alone. The caller holds the audit's lock."""
     if review.kind == ReviewKind.PRIMARY:
         primary, second = review, Review.objects.filter(primary_review=review).first()
     elif review.kind == ReviewKind.SECOND:
@@ -107,19 +111,23 @@ def disagreement_detect(*, review: Review, by) -> Disagreement | None:
     if existing is not None and existing.is_resolved:
         return existing
     if not any(differs.values()):
-        if existing is not None:
-            existing._history_user = by
-            existing._change_reason = "The two reviews now agree"
-            existing.delete()
-        return None
+        if existing is not None and not existing.is_closed:
+            existing.closed_at = timezone.now()
+            existing.closed_reason = CLOSED_IN_AGREEMENT
+            record_change(existing, by=by, reason=CLOSED_IN_AGREEMENT)
+        return existing
     disagreement = existing or Disagreement(
         audit=primary.audit, decision_id=primary.decision_id, primary_review=primary, second_review=second
     )
-    if existing is not None and all(getattr(existing, flag) == value for flag, value in differs.items()):
+    unchanged = all(getattr(disagreement, flag) == value for flag, value in differs.items())
+    if existing is not None and not existing.is_closed and unchanged:
         return existing
+    reason = "The two reviews differ again" if disagreement.is_closed else "The two reviews differ"
     for flag, value in differs.items():
         setattr(disagreement, flag, value)
-    record_change(disagreement, by=by, reason="The two reviews differ")
+    disagreement.closed_at = None
+    disagreement.closed_reason = ""
+    record_change(disagreement, by=by, reason=reason)
     return disagreement
 
 
@@ -138,6 +146,8 @@ def disagreement_resolve(*, disagreement: Disagreement, by, answers: Mapping, re
         raise ValidationError({"reason": "Explain why this is the final verdict."})
     audit = lock_open_audit(disagreement.audit)
     disagreement = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
+    if disagreement.is_closed:
+        raise ValidationError(CLOSED_NOT_SETTLED)
     final = Review.objects.filter(pk=disagreement.final_review_id).first() or Review(
         audit=audit, decision_id=disagreement.decision_id, kind=ReviewKind.FINAL, status=ReviewStatus.APPROVED
     )

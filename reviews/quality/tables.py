@@ -6,8 +6,8 @@ from reviews.models import Disagreement
 
 
 class DisagreementTable(tables.Table):
-    """The supervisor's disagreements: which decision, which audit, what differs and whether it is settled.
-    Neither verdict is shown here: the resolution page shows both side by side."""
+    """The supervisor's disagreements: which decision, which audit, what differs and whether it is open, settled
+    or closed (and why). Neither verdict is shown here: the resolution page shows both side by side."""
 
     reference = tables.Column(
         verbose_name="Crime reference",
@@ -26,9 +26,8 @@ class DisagreementTable(tables.Table):
         "{{ record.primary_review.auditor }} and {{ record.second_review.auditor }}", orderable=False
     )
     status = tables.TemplateColumn(
-        '{% if record.is_resolved %}<strong class="govuk-tag govuk-tag--green">Resolved</strong>'
-        '{% else %}<strong class="govuk-tag govuk-tag--red">Waiting for a final verdict</strong>{% endif %}',
-        order_by=("resolved_at",),
+        '{% include "reviews/quality/includes/disagreement_state.html" with disagreement=record %}',
+        order_by=("closed_at", "resolved_at"),
     )
 
     class Meta:

@@ -114,7 +114,7 @@ def reviews_for_page(*, user) -> QuerySet[Review]:
     if can_supervise(user):
         return reviews
     if can_review(user):
-        return reviews.for_auditor(user)
+        return reviews.blind_for(user).for_auditor(user)
     return reviews.none()
 
 

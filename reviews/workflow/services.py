@@ -140,6 +140,7 @@ def review_save(*, review: Review, by, answers: Mapping, version: int, submit: b
     review.status = target
     if submit:
         review.submitted_at = timezone.now()
+        review.keep_first_submission(review.submitted_at)
         review.return_comment = ""
     review.version += 1
     record_change(review, by=by, reason="Submitted" if submit else None)

@@ -331,6 +331,11 @@ BROKEN = [
         {"kind": ["Only a second review checks a primary review."]},
         variant="primary_with_primary",
     ),
+    Broken(
+        lambda: changed(ReviewFactory(), first_decision_correct=Verdict.YES),
+        "review_first_answers_only_once_submitted",
+        {"first_submitted_at": ["Only a review submitted at least once has first submitted answers."]},
+    ),
     # Audit settings added for quality assurance
     Broken(
         lambda: changed(AuditFactory(), second_review_share=101),
@@ -354,6 +359,18 @@ BROKEN = [
         "disagreement_resolved_iff_final_verdict_and_reason",
         {"resolved_at": ["A resolved disagreement has its final verdict, who resolved it and when."]},
         variant="without_final_verdict",
+    ),
+    Broken(
+        lambda: changed(disagreement(), closed_at=timezone.now()),
+        "disagreement_closed_with_reason_and_unsettled",
+        {"closed_at": ["A closed disagreement has the date it was closed and why."]},
+        variant="without_reason",
+    ),
+    Broken(
+        lambda: changed(resolved_disagreement(), closed_at=timezone.now(), closed_reason="The reviews now agree."),
+        "disagreement_closed_with_reason_and_unsettled",
+        {"closed_at": ["A disagreement settled with a final verdict cannot also be closed."]},
+        variant="settled",
     ),
     # KnownAnswerItem
     Broken(
@@ -417,6 +434,20 @@ CHOICES = [
         ("review_no_need_to_inform_reason_valid",),
     ),
     (ReviewFactory, {"victim_should_be_informed": True}, "victim_informed", "maybe", ("review_victim_informed_valid",)),
+    (
+        ReviewFactory,
+        {"first_submitted_at": timezone.now()},
+        "first_decision_correct",
+        "maybe",
+        ("review_first_decision_correct_valid",),
+    ),
+    (
+        ReviewFactory,
+        {"first_submitted_at": timezone.now()},
+        "first_victim_informed",
+        "maybe",
+        ("review_first_victim_informed_valid",),
+    ),
     (KnownAnswerItemFactory, {}, "decision_correct", "perhaps", ("known_answer_decision_correct_valid",)),
 ]
 CHOICE_IDS = [names[0] for *_, names in CHOICES]

@@ -15,7 +15,6 @@ from accounts.roles import Role
 from reviews.models import (
     AuditStatus,
     Disagreement,
-    IncorrectReason,
     OffenceCategory,
     Review,
     ReviewKind,
@@ -35,65 +34,12 @@ from reviews.workflow.services import (
     audit_assign_evenly,
     audit_sign_off,
     review_assign,
-    review_return,
     review_save,
 )
 from tests.factories import DecisionFactory, UserFactory, force, sampled_audit
+from tests.reviews.quality.pairs import CORRECT, FIRST_SENTINEL, INCORRECT, SECOND_SENTINEL, decisions, pair, submit
 
 pytestmark = pytest.mark.django_db
-
-CORRECT = {
-    "decision_correct": Verdict.YES,
-    "incorrect_reason": "",
-    "victim_should_be_informed": True,
-    "victim_informed": "yes",
-    "no_need_to_inform_reason": "",
-    "notes": "",
-}
-FIRST_SENTINEL = "FIRST-AUDITOR-SENTINEL-7f3a"
-SECOND_SENTINEL = "SECOND-AUDITOR-SENTINEL-91c2"
-INCORRECT = {
-    "decision_correct": Verdict.NO,
-    "incorrect_reason": IncorrectReason.SHOULD_STAY_RECORDED,
-    "victim_should_be_informed": True,
-    "victim_informed": "no",
-    "notes": FIRST_SENTINEL,
-}
-
-
-def decisions(count: int, category=OffenceCategory.VIOLENCE, prefix="NH") -> None:
-    for number in range(count):
-        DecisionFactory(
-            crime_record__reference=f"{prefix}/{category[:3]}/{number:05d}", crime_record__offence_category=category
-        )
-
-
-@pytest.fixture
-def second_auditor(db):
-    return UserFactory(username="second", first_name="Sam", last_name="Second", role=Role.AUDITOR)
-
-
-@pytest.fixture
-def paired(supervisor, auditor, second_auditor):
-    """A Northamptonshire audit of 4 violence decisions, every one reviewed twice, by the two auditors."""
-    decisions(4)
-    audit = sampled_audit(name="Paired", sizes={OffenceCategory.VIOLENCE: 4}, seed=5, by=supervisor)
-    audit_set_second_review_share(audit=audit, share=100, by=supervisor)
-    audit_assign_evenly(audit=audit, auditors=[auditor, second_auditor], by=supervisor)
-    return audit
-
-
-def submit(review: Review, answers: dict) -> Review:
-    review.refresh_from_db()
-    return review_save(review=review, by=review.auditor, answers=answers, version=review.version, submit=True)
-
-
-def pair(audit) -> tuple[Review, Review]:
-    primary = audit.reviews.filter(kind=ReviewKind.PRIMARY, sample_position__isnull=False).order_by("sample_position")[
-        0
-    ]
-    return primary, primary.second_review
-
 
 # --- Acceptance 1: selection -----------------------------------------------------------------------------------------
 
@@ -245,16 +191,23 @@ def download(client, table: str, audit) -> str:
     return b"".join(response.streaming_content).decode("utf-8-sig")
 
 
-def test_the_second_auditors_downloads_hide_the_first_verdict_until_both_are_submitted(client, paired):
+def test_the_second_auditors_downloads_hide_the_first_verdict_until_the_audit_is_signed_off(client, paired, supervisor):
     primary, second = pair(paired)
     submit(primary, INCORRECT)
     client.force_login(second.auditor)
 
     assert FIRST_SENTINEL not in download(client, "reviews", paired)
     results = list(csv.DictReader(io.StringIO(download(client, "results", paired))))
-    assert sum(int(row["incorrect"]) for row in results) == 0, "the first verdict is not counted for them yet"
+    assert sum(int(row["incorrect"]) for row in results) == 0, "the first verdict is not counted for them"
 
     submit(second, CORRECT)
+    assert FIRST_SENTINEL not in download(client, "reviews", paired), "both submitted, the disagreement still open"
+
+    for review in paired.reviews.filter(kind__in=ReviewKind.blind_pair()).exclude(pk__in=[primary.pk, second.pk]):
+        submit(review, CORRECT)
+    disagreement_resolve(disagreement=Disagreement.objects.get(), by=supervisor, answers=INCORRECT, reason="Agreed")
+    audit_approve_submitted(audit=paired, by=supervisor)
+    audit_sign_off(audit=paired, by=supervisor)
     assert FIRST_SENTINEL in download(client, "reviews", paired)
 
 
@@ -306,15 +259,6 @@ def test_a_difference_in_victim_informed_alone_is_a_disagreement(paired):
     assert disagreement.victim_informed_differs
     assert not disagreement.decision_correct_differs
     assert disagreement.differs_on == "Victim informed"
-
-
-def test_a_returned_review_resubmitted_in_agreement_clears_the_disagreement(paired, supervisor):
-    primary, second = pair(paired)
-    submit(primary, CORRECT)
-    submit(second, INCORRECT)
-    review_return(review=second, by=supervisor, comment="Look at the victim contact log again.")
-    submit(second, CORRECT)
-    assert not Disagreement.objects.exists()
 
 
 def test_resolving_records_the_final_verdict_and_keeps_both_reviews(paired, supervisor):
@@ -432,8 +376,8 @@ def test_the_disagreements_list_filters_by_audit_and_status(client, paired, supe
     client.force_login(supervisor)
     reference = disagreement.decision.crime_record.reference
 
-    assert reference in client.get(reverse("disagreement_list") + "?resolved=no").content.decode()
-    assert reference not in client.get(reverse("disagreement_list") + "?resolved=yes").content.decode()
+    assert reference in client.get(reverse("disagreement_list") + "?status=open").content.decode()
+    assert reference not in client.get(reverse("disagreement_list") + "?status=settled").content.decode()
     assert reference in client.get(reverse("disagreement_list") + f"?audit={paired.pk}").content.decode()
 
 
