@@ -21,13 +21,14 @@ from reviews.exchange.cells import escape_formula
 from reviews.exchange.filters import AuditScopedFilter, DecisionExportFilter
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.models import (
+    AuditStatus,
     CancellationDecision,
     Review,
     ReviewKind,
     ReviewStatus,
     VictimInformed,
 )
-from reviews.permissions import sees_decisions, sees_results
+from reviews.permissions import sees_decisions, sees_others_work, sees_results
 from reviews.results.selectors import FIGURES
 
 # Rows fetched from the database, and written to the response, at a time.
@@ -146,6 +147,19 @@ def result_rows(queryset: QuerySet, user) -> Iterator[tuple]:
     )
 
 
+# Reviews by audit, category and crime reference: never in the order they were created, in which known-answer
+# items (added after the draw) would come last in each audit.
+REVIEW_ORDER = ("audit_id", "decision__crime_record__offence_category", "decision__crime_record__reference", "kind")
+
+
+def result_reviews(user) -> QuerySet:
+    """The reviews whose results `user` may download. Results leave known-answer items out, so an audit's results
+    in progress beside its reviews would tell an auditor how many there are: someone blind to others' work gets the
+    results of signed-off audits only, as the results pages show them."""
+    reviews = Review.objects.visible_to(user).blind_for(user)
+    return reviews if sees_others_work(user) else reviews.filter(audit__status=AuditStatus.SIGNED_OFF)
+
+
 @dataclass(frozen=True)
 class Export:
     """One downloadable table: its columns, who may have it, the rows they may see, and its filters."""
@@ -171,7 +185,7 @@ EXPORTS = {
         name="reviews",
         columns=REVIEW_FILE.columns,
         allowed=sees_results,
-        queryset=lambda user: Review.objects.visible_to(user).blind_for(user).order_by("audit_id", "pk"),
+        queryset=lambda user: Review.objects.visible_to(user).blind_for(user).order_by(*REVIEW_ORDER),
         filterset=AuditScopedFilter,
         rows=review_rows,
     ),
@@ -179,7 +193,7 @@ EXPORTS = {
         name="audit-results",
         columns=RESULT_COLUMNS,
         allowed=sees_results,
-        queryset=lambda user: Review.objects.visible_to(user).blind_for(user),
+        queryset=result_reviews,
         filterset=AuditScopedFilter,
         rows=result_rows,
     ),
