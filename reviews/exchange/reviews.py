@@ -302,6 +302,7 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
         review.version += 1
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
+    review.keep_first_submission(now)
     review.updated_at = now
     review._change_reason = REOPEN_REASON if item.reopens else IMPORT_REASON
     # Every rule of `Review.clean()` was checked by the row parser and the plan (answers that fit together, the
@@ -336,7 +337,16 @@ def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit], by: 
     bulk_update_with_history(
         changed,
         Review,
-        [*Review.ANSWER_FIELDS, "auditor", "status", "submitted_at", "updated_at", "version"],
+        [
+            *Review.ANSWER_FIELDS,
+            *Review.FIRST_SUBMITTED_FIELDS.values(),
+            "first_submitted_at",
+            "auditor",
+            "status",
+            "submitted_at",
+            "updated_at",
+            "version",
+        ],
         batch_size=LOOKUP_CHUNK,
         default_user=by,
         default_change_reason=IMPORT_REASON,

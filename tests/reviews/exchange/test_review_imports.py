@@ -372,3 +372,21 @@ def test_the_primary_review_does_not_go_to_the_auditor_of_its_second_review(tmp_
     assert snapshot() == before
     primary.refresh_from_db()
     assert primary.auditor != auditor
+
+
+def test_an_imported_submission_keeps_its_first_answers_and_a_later_file_leaves_them(tmp_path, decisions):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    sampled = ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+
+    first = review_row(decision_correct="No", incorrect_reason="not_authorised", notes="Not authorised by a DDM.")
+    out, err, ok = import_rows(tmp_path, [first])
+    assert ok, err
+    out, err, ok = import_rows(tmp_path, [review_row(decision_correct="Yes")])
+    assert ok, err
+
+    sampled.refresh_from_db()
+    # Agreement figures count the first submitted verdict; the review holds the latest one.
+    assert (sampled.decision_correct, sampled.first_decision_correct) == ("yes", "no")
+    assert sampled.first_submitted_at is not None
+    new = Review.objects.get(decision=decisions[0], audit__name="Imported audit 2026")
+    assert new.pk == sampled.pk
