@@ -50,12 +50,12 @@ DEMO_FORCES = [
 DEMO_AUDITS = [("northamptonshire", False), ("hampshire", True)]
 
 DEMO_USERS = [
-    # username, first name, last name, role, force code (force viewers only)
+    # username, first name, last name, role, force code (force contacts only)
     ("auditor", "Alex", "Morgan", Role.AUDITOR, None),
     ("auditor2", "Sam", "Okafor", Role.AUDITOR, None),
     ("supervisor", "Priya", "Shah", Role.SUPERVISOR, None),
     ("steward", "Chris", "Evans", Role.DATA_STEWARD, None),
-    ("viewer", "Jo", "Williams", Role.FORCE_VIEWER, "northamptonshire"),
+    ("contact", "Jo", "Williams", Role.FORCE_CONTACT, "hampshire"),
 ]
 
 CATEGORY_WEIGHTS = {

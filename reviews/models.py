@@ -289,7 +289,7 @@ class AuditQuerySet(models.QuerySet):
         return self.filter(status=AuditStatus.SIGNED_OFF)
 
     def visible_to(self, user) -> "AuditQuerySet":
-        """Audits `user` may see: all for auditors, supervisors and data stewards; a force viewer's
+        """Audits `user` may see: all for auditors, supervisors and data stewards; a force contact's
         own force's signed-off audits; nothing for anyone else."""
         if permissions.is_audit_staff(user):
             return self.all()

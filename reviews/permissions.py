@@ -37,8 +37,8 @@ def is_audit_staff(user) -> bool:
 
 
 def is_force_contact(user) -> bool:
-    """A force viewer tied to a force, and nothing more: they read their own force's signed-off results."""
-    return not is_audit_staff(user) and has_role(user, Role.FORCE_VIEWER) and user.force_id is not None
+    """A force contact tied to a force, and nothing more: they read their own force's signed-off results."""
+    return not is_audit_staff(user) and has_role(user, Role.FORCE_CONTACT) and user.force_id is not None
 
 
 def may_include_work_in_progress(user) -> bool:
@@ -47,12 +47,12 @@ def may_include_work_in_progress(user) -> bool:
 
 
 def may_compare_forces(user) -> bool:
-    """The national comparison shows every force: audit staff may read it, a force viewer may not."""
+    """The national comparison shows every force: audit staff may read it, a force contact may not."""
     return is_audit_staff(user)
 
 
 def sees_decisions(user) -> bool:
-    """Decisions (the forces' whole extracts) are for the audit team and data stewards; force viewers see
+    """Decisions (the forces' whole extracts) are for the audit team and data stewards; force contacts see
     only their own force's signed-off results."""
     return is_audit_staff(user)
 
@@ -71,7 +71,7 @@ def sees_disagreements(user) -> bool:
 
 
 def forces_visible_to(user) -> QuerySet[Force]:
-    """The forces whose results `user` may read: every force for audit staff, a force viewer's own force."""
+    """The forces whose results `user` may read: every force for audit staff, a force contact's own force."""
     if is_audit_staff(user):
         return Force.objects.all()
     if is_force_contact(user):

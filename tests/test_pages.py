@@ -107,7 +107,7 @@ def test_an_unexpected_error_shows_the_service_error_page_without_details(client
     [
         ("auditor", ["Home", "My reviews", "National comparison"]),
         ("supervisor", ["Home", "Plan an audit", "Disagreements", "National comparison", "Access records"]),
-        ("force_viewer", ["Home", "Your force's results"]),
+        ("force_contact", ["Home", "Your force's results"]),
         ("data_steward", ["Home", "National comparison", "Access records", "Data administration"]),
     ],
 )

@@ -22,7 +22,7 @@ def test_the_four_roles_exist_as_groups():
             ["reviews.add_crimerecord", "reviews.change_cancellationdecision", "accounts.add_user"],
             ["reviews.change_review"],
         ),
-        (Role.FORCE_VIEWER, [], ["reviews.view_review", "reviews.view_crimerecord"]),
+        (Role.FORCE_CONTACT, [], ["reviews.view_review", "reviews.view_crimerecord"]),
     ],
 )
 def test_each_role_holds_the_permissions_its_work_needs_and_no_more(role, allowed, refused):
@@ -41,19 +41,19 @@ def test_an_inactive_user_holds_no_role():
     assert user.roles == frozenset()
 
 
-def test_a_force_viewer_must_be_tied_to_a_force(northamptonshire):
+def test_a_force_contact_must_be_tied_to_a_force(northamptonshire):
     user = UserFactory()
     data = {
         "username": user.username,
         "password": user.password,
-        "groups": [Group.objects.get(name=Role.FORCE_VIEWER).pk],
+        "groups": [Group.objects.get(name=Role.FORCE_CONTACT).pk],
         "date_joined": "2026-01-01 09:00:00",
         "is_active": True,
     }
 
     form = RoleAwareUserChangeForm(data=data, instance=user)
     assert not form.is_valid()
-    assert form.errors["force"] == ["A force viewer must be tied to a force."]
+    assert form.errors["force"] == ["A force contact must be tied to a force."]
 
     form = RoleAwareUserChangeForm(data={**data, "force": northamptonshire.pk}, instance=user)
     assert form.is_valid(), form.errors

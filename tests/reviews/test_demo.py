@@ -78,7 +78,7 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
     assert Audit.objects.filter(status=AuditStatus.SIGNED_OFF).exists()
     for role in Role.values:
         assert User.objects.filter(groups__name=role).exists(), role
-    assert User.objects.get(username="viewer").force.code == "northamptonshire"
+    assert User.objects.get(username="contact").force.code == "hampshire"
     assert User.objects.get(username="steward").is_staff
     assert client.login(username="auditor", password="review-demo-2026")
 
