@@ -65,7 +65,8 @@ account_history = AccountHistory(
 
 
 class User(AbstractUser):
-    """A person who signs in. A force contact is tied to the one force whose results they see and whose actions they record."""
+    """A person who signs in. A force contact is tied to the one force whose results they see and whose actions
+    they record."""
 
     force = models.ForeignKey(
         "forces.Force",
@@ -73,7 +74,9 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
-        help_text="Force contacts only: the force whose signed-off results this person may see and whose actions they record.",
+        help_text=(
+            "Force contacts only: the force whose signed-off results this person may see and whose actions they record."
+        ),
     )
 
     history = account_history

@@ -37,7 +37,8 @@ def is_audit_staff(user) -> bool:
 
 
 def is_force_contact(user) -> bool:
-    """A force contact tied to a force, and nothing more: they read their own force's signed-off results."""
+    """A force contact tied to a force, and nothing more: they read their own force's signed-off results and
+    record what was done for its actions."""
     return not is_audit_staff(user) and has_role(user, Role.FORCE_CONTACT) and user.force_id is not None
 
 
@@ -90,6 +91,26 @@ def may_answer(user, review) -> bool:
     return review.auditor_id == user.pk and not review.is_finished and not review.audit.is_locked
 
 
+def sees_actions(user) -> bool:
+    """The actions list: audit staff see the actions of the audits they see, a force contact their own force's."""
+    return is_audit_staff(user) or is_force_contact(user)
+
+
+def may_record_outcome(user, action) -> bool:
+    """Only the force's own contact records what was done, while the action waits for the force."""
+    return (
+        has_role(user, Role.FORCE_CONTACT)
+        and user.force_id is not None
+        and user.force_id == action.audit.force_id
+        and action.awaits_force
+    )
+
+
+def may_settle_outcome(user, action) -> bool:
+    """A supervisor accepts or returns a recorded outcome, never one they recorded themselves."""
+    return can_supervise(user) and action.awaits_supervisor and action.outcome_by_id != user.pk
+
+
 def may_administer_data(user) -> bool:
     """The data administration pages' import and export buttons."""
     return has_role(user, Role.DATA_STEWARD)
@@ -103,6 +124,7 @@ def allowed(user) -> dict[str, bool]:
         "see_decisions": sees_decisions(user),
         "compare_forces": may_compare_forces(user),
         "force_contact_only": is_force_contact(user),
+        "see_actions": sees_actions(user),
         "any_role": has_role(user, *Role.values),
     }
 

@@ -6,9 +6,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django_tables2.export import TableExport
-from tablib import Dataset
 
-from reviews.exchange.cells import escape_formula
+from reviews.exchange.cells import escape_dataset
 from reviews.models import OffenceCategory
 from reviews.results.statistics import Share
 
@@ -206,9 +205,7 @@ class EscapedTableExport(TableExport):
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        escaped = Dataset(title=dataset.title, headers=[escape_formula(header) for header in dataset.headers])
-        for row in dataset:
-            escaped.append([escape_formula(cell) for cell in row])
+        escaped = escape_dataset(dataset)
         national = table.national_values()
         escaped.append([national.get(header, "") for header in dataset.headers])
         return escaped

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from reviews.remedies.services import reminders_send
+
+
+class Command(BaseCommand):
+    help = (
+        "Email each force contact the list of their force's overdue actions, and each supervisor the outcomes "
+        "waiting for them. Run it daily from cron; nobody gets more than one reminder a day, so running it again "
+        "the same day sends nothing new."
+    )
+
+    def handle(self, *args, **options):
+        sent = reminders_send(today=timezone.localdate())
+        self.stdout.write(ngettext("%(count)d reminder sent.", "%(count)d reminders sent.", sent) % {"count": sent})
