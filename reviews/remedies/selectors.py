@@ -33,6 +33,17 @@ def action_list(*, user) -> QuerySet[Action]:
     )
 
 
+def audit_actions(*, audit: Audit | None) -> list[Action]:
+    """The actions raised from `audit` (none for no audit), by kind and crime reference, for its report."""
+    if audit is None:
+        return []
+    return list(
+        Action.objects.filter(audit=audit)
+        .select_related("decision__crime_record")
+        .order_by("kind", "decision__crime_record__reference")
+    )
+
+
 def _counts(today: date) -> dict[str, Count]:
     current = ~Q(status=ActionStatus.WITHDRAWN)
     return {
