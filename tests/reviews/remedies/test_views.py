@@ -158,7 +158,9 @@ def test_the_actions_list_and_force_page_run_the_same_queries_at_any_size(client
     for number in range(3):
         audit = signed_off_audit(supervisor=supervisor, auditor=auditor, name=f"More {number}", prefix=f"NH/M{number}")
         for action in audit.actions.all()[:2]:
-            outcome = ActionOutcome.CRIME_REINSTATED if action.kind == ActionKind.RECONSIDER else ActionOutcome.VICTIM_TOLD
+            outcome = (
+                ActionOutcome.CRIME_REINSTATED if action.kind == ActionKind.RECONSIDER else ActionOutcome.VICTIM_TOLD
+            )
             told = date(2026, 5, 1) if outcome == ActionOutcome.VICTIM_TOLD else None
             action_record_outcome(action=action, outcome=outcome, victim_told_on=told, by=contact)
     large = [count(client, url) for url in [*pages, force_page]]
