@@ -1,5 +1,6 @@
 """Realistic, deterministic demonstration data: a few forces' cancelled and transferred crimes, two
-audits and one user per role. For local use only; nothing here is real data."""
+audits (the signed-off one with its actions in every state) and one user per role. For local use only; nothing
+here is real data."""
 
 import random
 from collections.abc import Sequence
@@ -8,12 +9,16 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from forces.models import Force
 from reviews.exchange.decisions import decision_record
 from reviews.models import (
+    Action,
+    ActionKind,
+    ActionOutcome,
     Audit,
     AuthoriserRole,
     Criterion,
@@ -28,6 +33,7 @@ from reviews.models import (
     VictimInformed,
 )
 from reviews.quality.services import audit_set_second_review_share
+from reviews.remedies.services import action_accept, action_record_outcome, action_return
 from reviews.workflow.planning import audit_create, audit_draw_sample
 from reviews.workflow.services import audit_assign_evenly, audit_sign_off, review_approve, review_return, review_save
 
@@ -209,6 +215,7 @@ def _audit(
     supervisor: User,
     auditors: list[User],
     signed_off: bool,
+    contact: User,
 ) -> int:
     """Plan, draw, assign and work through one audit with the same services the pages use."""
     if Audit.objects.filter(force=force, name=name).exists():
@@ -246,9 +253,40 @@ def _audit(
             review_return(review=review, by=supervisor, comment="Check the rationale again against the criterion.")
     if signed_off:
         audit_sign_off(audit=audit, by=supervisor)
+        _actions(audit=audit, contact=contact, supervisor=supervisor)
     else:
         _second_reviews(audit=audit, rng=rng, supervisor=supervisor, auditors=auditors)
     return 1
+
+
+# The signed-off audit's actions cycle through these, so the actions list and the force page show each state.
+ACTION_STATES = ["put_right", "waiting", "returned", "overdue", "open"]
+DEMO_OUTCOMES = {
+    ActionKind.RECONSIDER: (ActionOutcome.CRIME_REINSTATED, ""),
+    ActionKind.TELL_VICTIM: (ActionOutcome.COULD_NOT_CONTACT, "Phoned twice (10:00 and 18:30) and wrote once."),
+}
+
+
+def _actions(*, audit: Audit, contact: User, supervisor: User) -> None:
+    """Work the signed-off audit's actions through the same services the pages use: some put right, some
+    waiting for the supervisor, one returned, one overdue, the rest open."""
+    today = timezone.localdate()
+    for index, action in enumerate(audit.actions.order_by("kind", "pk")):
+        state = ACTION_STATES[index % len(ACTION_STATES)]
+        if state == "overdue":
+            # The demo audit is signed off today; this one is shown as if its due date had passed.
+            Action.objects.filter(pk=action.pk).update(due_on=today - timedelta(days=3))
+        if state not in ("put_right", "waiting", "returned"):
+            continue
+        outcome, details = DEMO_OUTCOMES[ActionKind(action.kind)]
+        told_on = today if outcome == ActionOutcome.VICTIM_TOLD else None
+        action = action_record_outcome(
+            action=action, outcome=outcome, details=details, victim_told_on=told_on, by=contact
+        )
+        if state == "put_right":
+            action_accept(action=action, by=supervisor)
+        elif state == "returned":
+            action_return(action=action, by=supervisor, comment="Attach the updated crime record.")
 
 
 # One second review per category of the in-progress audit (10% of 5, rounded up).
@@ -310,5 +348,6 @@ def seed_demo() -> SeedResult:
             supervisor=users["supervisor"],
             auditors=auditors,
             signed_off=signed_off,
+            contact=users["contact"],
         )
     return result

@@ -2,10 +2,13 @@ import hashlib
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from reviews.models import (
+    Action,
+    ActionStatus,
     Audit,
     AuditStatus,
     CancellationDecision,
@@ -79,10 +82,15 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
     for role in Role.values:
         assert User.objects.filter(groups__name=role).exists(), role
     assert User.objects.get(username="contact").force.code == "hampshire"
+    # Actions for the demo force contact and supervisor, in every state they can meet.
+    actions = Action.objects.filter(audit__force__code="hampshire")
+    assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values) - {ActionStatus.WITHDRAWN}
+    assert actions.overdue(timezone.localdate()).exists()
     assert User.objects.get(username="steward").is_staff
     assert client.login(username="auditor", password="review-demo-2026")
 
     # Wiped and loaded again, the demo data comes back identical.
+    Action.objects.all().delete()
     Review.objects.all().delete()
     Audit.objects.all().delete()
     CrimeRecord.objects.all().delete()
