@@ -23,7 +23,7 @@ def _audits(request):
 
 class ActionFilter(django_filters.FilterSet):
     force = django_filters.ModelChoiceFilter(
-        field_name="audit__force", queryset=_forces, empty_label="All forces", to_field_name="code"
+        label="Force", field_name="audit__force", queryset=_forces, empty_label="All forces", to_field_name="code"
     )
     audit = django_filters.ModelChoiceFilter(queryset=_audits, empty_label="All audits")
     kind = django_filters.ChoiceFilter(label="Action", choices=ActionKind.choices, empty_label="All actions")

@@ -19,8 +19,8 @@ class ActionTable(tables.Table):
         linkify=lambda record: record.get_absolute_url(),
         order_by=("decision__crime_record__reference",),
     )
-    force = tables.Column(accessor="audit__force__name", order_by=("audit__force__name",))
-    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
+    force = tables.Column(verbose_name="Force", accessor="audit__force__name", order_by=("audit__force__name",))
+    audit = tables.Column(verbose_name="Audit", accessor="audit__name", order_by=("audit__name",))
     kind = tables.Column(verbose_name="Action", accessor="kind", order_by=("kind",))
     status = tables.Column(accessor="status", order_by=("status",))
     due_on = tables.DateColumn(verbose_name="Due", format="j M Y", order_by=("due_on",))
