@@ -12,12 +12,15 @@ from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.roles import Role
-from reviews.models import AuditStatus, ReviewStatus, Verdict
+from reviews.models import Action, ActionKind, ActionOutcome, ActionStatus, AuditStatus, ReviewStatus, Verdict
 from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory, sign_off
 
 pytestmark = pytest.mark.django_db
+
+DUE = date(2026, 5, 1)
 
 ROLES = ("anonymous", "auditor", "supervisor", "data_steward", "force_contact")
 # URL namespaces that are not the application's own pages.
@@ -58,6 +61,16 @@ def force_audit(**statuses: tuple[int, int] | int) -> Row:
 
 def disagreement(**statuses: tuple[int, int] | int) -> Row:
     return Row("disagreement", {role: _pair(status) for role, status in statuses.items()})
+
+
+def action(**statuses: tuple[int, int] | int) -> Row:
+    """An open action: own of the force contact's force, foreign of another force's."""
+    return Row("action", {role: _pair(status) for role, status in statuses.items()})
+
+
+def waiting_action(**statuses: tuple[int, int] | int) -> Row:
+    """An action whose outcome the force recorded, waiting for a supervisor (own: recorded by the force contact)."""
+    return Row("waiting_action", {role: _pair(status) for role, status in statuses.items()})
 
 
 def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
@@ -130,6 +143,17 @@ MATRIX: dict[str, Row] = {
     "audit_known_answers": audit(**SUPERVISORS_ONLY),
     "disagreement_list": none(**SUPERVISORS_ONLY),
     "disagreement_resolve": disagreement(**SUPERVISORS_ONLY),
+    # Actions: audit staff see every audit's, a force contact their own force's. Only the force's contact records
+    # an outcome, while the action waits for the force; only a supervisor accepts (POST) or returns one.
+    "action_list": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=200),
+    "action_detail": action(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=(200, 404)),
+    "action_outcome": action(anonymous=302, auditor=403, supervisor=403, data_steward=403, force_contact=(200, 404)),
+    "action_accept": waiting_action(
+        anonymous=302, auditor=403, supervisor=405, data_steward=403, force_contact=(403, 404)
+    ),
+    "action_return": waiting_action(
+        anonymous=302, auditor=403, supervisor=200, data_steward=403, force_contact=(403, 404)
+    ),
 }
 
 
@@ -196,7 +220,29 @@ def objects(people, northamptonshire, kent):
         decision__decided_on=date(2026, 2, 1),
     )
     foreign_disagreement = DisagreementFactory(audit=foreign_audit)
+    actions = {
+        which: (
+            Action.objects.create(audit=audit, decision=review.decision, kind=ActionKind.RECONSIDER, due_on=DUE),
+            Action.objects.create(
+                audit=audit,
+                decision=review.decision,
+                kind=ActionKind.TELL_VICTIM,
+                due_on=DUE,
+                status=ActionStatus.OUTCOME_RECORDED,
+                outcome=ActionOutcome.VICTIM_TOLD,
+                victim_told_on=DUE,
+                outcome_by=recorder,
+                outcome_at=timezone.now(),
+            ),
+        )
+        for which, audit, review, recorder in [
+            ("own", own_audit, own_review, people["force_contact"]),
+            ("foreign", foreign_audit, foreign_review, UserFactory(username="kent-contact", role=Role.FORCE_CONTACT)),
+        ]
+    }
     return {
+        "action": ({"pk": actions["own"][0].pk}, {"pk": actions["foreign"][0].pk}),
+        "waiting_action": ({"pk": actions["own"][1].pk}, {"pk": actions["foreign"][1].pk}),
         "disagreement": ({"pk": own_disagreement.pk}, {"pk": foreign_disagreement.pk}),
         "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
         "review": ({"pk": own_review.pk}, {"pk": foreign_review.pk}),
