@@ -92,7 +92,8 @@ class ActionListView(ActionsMixin, ExportMixin, SingleTableMixin, FilterView):
 class ActionObjectMixin(ActionsMixin):
     def get_action(self) -> Action:
         if not hasattr(self, "_action"):
-            self._action = get_object_or_404(action_list(user=self.request.user), pk=self.kwargs["pk"])
+            actions = action_list(user=self.request.user).select_related("outcome_by", "accepted_by")
+            self._action = get_object_or_404(actions, pk=self.kwargs["pk"])
         return self._action
 
 

@@ -166,9 +166,9 @@ def test_the_actions_list_and_force_page_run_the_same_queries_at_any_size(client
     large = [count(client, url) for url in [*pages, force_page]]
     assert small == large
     # The session, user and roles (3); the count of actions, its access record (3: the row in a savepoint), the
-    # contact's force for the navigation, the filters' forces and audits (2), the page of actions; saving the
-    # session (3).
-    assert large[0] == 14
+    # contact's force for the navigation, the filters' forces and audits (2), the page of actions with its decisions
+    # and crime records (3); saving the session (3).
+    assert large[0] == 16
     # A supervisor's pinned count of the force page (tests/reviews/results/test_selectors.py, which includes the one
     # count of the actions), and the contact's force for the navigation.
     assert large[2] == 14
