@@ -20,7 +20,9 @@ def rename_group(old: str, new: str):
             previous.name = new
             previous.save(update_fields=["name"])
             return
-        current.user_set.add(*previous.user_set.all())
+        memberships = apps.get_model("accounts", "User").groups.through.objects
+        already = memberships.filter(group=current).values("user_id")
+        memberships.filter(group=previous).exclude(user_id__in=already).update(group=current)
         previous.delete()
 
     return run

@@ -4,7 +4,8 @@ contact's outcomes, the supervisor's acceptance, due dates, summaries and the da
 What other parts may use:
 
 * `services`: `actions_raise`, which signing an audit off calls to create (or withdraw) its actions;
-* `selectors`: `action_summaries` and `put_right_shares`, for the force page, its report and the national table.
+* `selectors`: `action_summaries`, `audit_actions` and `put_right_shares`, for the force page, its printable report
+  and the national table.
 
 Its views and URLs are its own.
 """
