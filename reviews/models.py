@@ -1060,7 +1060,11 @@ class ReminderSent(models.Model):
     class Meta:
         ordering = ["-sent_on", "user"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "sent_on"], name="reminder_one_per_person_per_day"),
+            models.UniqueConstraint(
+                fields=["user", "sent_on"],
+                name="reminder_one_per_person_per_day",
+                violation_error_message="This person has already been sent a reminder that day.",
+            ),
         ]
 
     def __str__(self) -> str:

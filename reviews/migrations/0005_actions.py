@@ -335,7 +335,11 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["-sent_on", "user"],
                 "constraints": [
-                    models.UniqueConstraint(fields=("user", "sent_on"), name="reminder_one_per_person_per_day")
+                    models.UniqueConstraint(
+                        fields=("user", "sent_on"),
+                        name="reminder_one_per_person_per_day",
+                        violation_error_message="This person has already been sent a reminder that day.",
+                    )
                 ],
             },
         ),
