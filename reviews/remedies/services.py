@@ -2,6 +2,8 @@
 holds), the force contact's outcome, the supervisor's acceptance or return, and the daily reminders. Each is one
 transaction, and every change is saved with who made it in the action's history."""
 
+import logging
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -14,6 +16,8 @@ from django.utils import timezone
 from reviews.models import Action, ActionOutcome, ActionStatus, Audit, ReminderSent
 from reviews.remedies.selectors import audit_findings, reminders_due
 from reviews.workflow.locking import record_change
+
+logger = logging.getLogger(__name__)
 
 WITHDRAWN_REASON = "Withdrawn: verdict changed"
 REINSTATED_REASON = "The finding holds again after a changed verdict"
@@ -125,10 +129,17 @@ def action_return(*, action: Action, by, comment: str) -> Action:
     return action
 
 
-def reminders_send(*, today: date) -> int:
+@dataclass
+class RemindersSent:
+    sent: int = 0
+    failed: list[str] = field(default_factory=list)  # the addresses the mail server refused
+
+
+def reminders_send(*, today: date) -> RemindersSent:
     """Email each person due a reminder today (see `reminders_due`) one list, and record it; a person already
-    sent one today is skipped, so running the job twice sends nothing new. Returns how many were sent."""
-    sent = 0
+    sent one today is skipped, so running the job twice sends nothing new. A reminder the mail server refuses is
+    logged and left unrecorded, so the next run sends it, and the others still go."""
+    result = RemindersSent()
     for person, reminder in reminders_due(today=today).items():
         try:
             with transaction.atomic():
@@ -142,8 +153,12 @@ def reminders_send(*, today: date) -> int:
                 _send_reminder(person, reminder, today=today)
         except IntegrityError:
             continue  # already reminded today
-        sent += 1
-    return sent
+        except OSError:  # smtplib's errors are OSErrors
+            logger.exception("The reminder to %s could not be sent.", person.email)
+            result.failed.append(person.email)
+            continue
+        result.sent += 1
+    return result
 
 
 def _send_reminder(person, reminder, *, today: date) -> None:

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -13,5 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        sent = reminders_send(today=timezone.localdate())
+        result = reminders_send(today=timezone.localdate())
+        sent = result.sent
         self.stdout.write(ngettext("%(count)d reminder sent.", "%(count)d reminders sent.", sent) % {"count": sent})
+        if result.failed:
+            # A non-zero exit, so cron reports it; the next run sends what was refused.
+            raise CommandError(f"The mail server refused the reminders to: {', '.join(result.failed)}.")
