@@ -129,7 +129,7 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         if db_field.name == "groups":
             kwargs["widget"] = forms.CheckboxSelectMultiple
             kwargs["help_text"] = (
-                "Auditor, Supervisor, Data steward or Force viewer. "
+                "Auditor, Supervisor, Data steward or Force contact. "
                 "Only a superuser grants or removes the Data steward role."
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)

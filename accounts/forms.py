@@ -54,20 +54,20 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
 
 
-class ForceViewerRuleMixin:
-    """A force viewer must be tied to a force. Groups are saved after the account, so the model's own clean()
+class ForceContactRuleMixin:
+    """A force contact must be tied to a force. Groups are saved after the account, so the model's own clean()
     cannot see a role being given in the same form: the form checks the pair."""
 
     def clean(self):
         cleaned = super().clean()
         groups = cleaned.get("groups")
-        is_force_viewer = groups is not None and groups.filter(name=Role.FORCE_VIEWER).exists()
-        if is_force_viewer and not cleaned.get("force"):
-            self.add_error("force", "A force viewer must be tied to a force.")
+        is_force_contact = groups is not None and groups.filter(name=Role.FORCE_CONTACT).exists()
+        if is_force_contact and not cleaned.get("force"):
+            self.add_error("force", "A force contact must be tied to a force.")
         return cleaned
 
 
-class RoleAwareUserChangeForm(ForceViewerRuleMixin, UserChangeForm):
+class RoleAwareUserChangeForm(ForceContactRuleMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
@@ -154,7 +154,7 @@ class AccountChangeForm(AccessRulesMixin, RoleAwareUserChangeForm):
             password.help_text = ""
 
 
-class AccountAddForm(AccessRulesMixin, ForceViewerRuleMixin, forms.ModelForm):
+class AccountAddForm(AccessRulesMixin, ForceContactRuleMixin, forms.ModelForm):
     """A new person's account. It has no password: the person chooses their own through a set-password link,
     issued from their account's page once it is saved."""
 

@@ -65,7 +65,8 @@ account_history = AccountHistory(
 
 
 class User(AbstractUser):
-    """A person who signs in. A force viewer is tied to the one force whose results they may see."""
+    """A person who signs in. A force contact is tied to the one force whose results they see and whose actions
+    they record."""
 
     force = models.ForeignKey(
         "forces.Force",
@@ -73,7 +74,9 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
-        help_text="Force viewers only: the force whose signed-off results this person may see.",
+        help_text=(
+            "Force contacts only: the force whose signed-off results this person may see and whose actions they record."
+        ),
     )
 
     history = account_history
@@ -88,8 +91,8 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         # Group membership is saved after the user row, so the admin forms check the pair (accounts.forms).
-        if self.pk and self.has_role(Role.FORCE_VIEWER) and self.force_id is None:
-            raise ValidationError({"force": "A force viewer must be tied to a force."})
+        if self.pk and self.has_role(Role.FORCE_CONTACT) and self.force_id is None:
+            raise ValidationError({"force": "A force contact must be tied to a force."})
 
     def set_password(self, raw_password):
         super().set_password(raw_password)

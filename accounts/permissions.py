@@ -5,7 +5,7 @@ The line is drawn so that no one can raise their own access, directly or through
 
 * Nobody changes their own roles, staff, superuser or active status, or their own permissions: a change of
   access always has a second person behind it, and no one locks themselves out by mistake.
-* A data steward grants and removes the work roles (auditor, supervisor, force viewer). Only a superuser grants
+* A data steward grants and removes the work roles (auditor, supervisor, force contact). Only a superuser grants
   or removes the Data steward role, superuser or staff status (a data steward's entry to the administration
   pages) or a person's own permissions: each of these reaches the user administration itself, so handing it
   out from inside would let any data steward multiply their own kind.
@@ -27,7 +27,7 @@ from accounts.models import User
 from accounts.roles import Role
 
 # The roles a data steward gives and takes away: those of the audit work, not of the administration.
-STEWARD_GRANTED_ROLES = frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.FORCE_VIEWER})
+STEWARD_GRANTED_ROLES = frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.FORCE_CONTACT})
 
 
 def is_superuser(user) -> bool:

@@ -7,7 +7,7 @@ class Role(models.TextChoices):
     AUDITOR = "Auditor", "Auditor"
     SUPERVISOR = "Supervisor", "Supervisor"
     DATA_STEWARD = "Data steward", "Data steward"
-    FORCE_VIEWER = "Force viewer", "Force viewer"
+    FORCE_CONTACT = "Force contact", "Force contact"
 
 
 # Model permissions each role's group holds: (app_label, model, actions).
@@ -38,5 +38,5 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("accounts", "user", ("view", "add", "change")),
         ("auth", "group", ("view",)),
     ],
-    Role.FORCE_VIEWER: [],
+    Role.FORCE_CONTACT: [],
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 # Each name is a module of this package with `run() -> dict` (the figures) and `report(figures) -> str`.
-BENCHMARKS = ["imports", "sampling", "summaries", "access_records", "quality"]
+BENCHMARKS = ["imports", "sampling", "summaries", "access_records", "quality", "remedies"]
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cancellation_review_bench"
 

@@ -240,6 +240,34 @@ def quality_body(figures: dict) -> list[str]:
     return timings_body(figures, "timings", setup)
 
 
+def remedies_body(figures: dict) -> list[str]:
+    setup = [
+        ("signed_off_audits", "signed-off audits"),
+        ("approved_reviews", "approved reviews"),
+        ("actions", "actions"),
+        ("actions_put_right", "actions put right"),
+        ("actions_overdue", "actions overdue"),
+        ("force_actions", "actions of the force whose page is timed"),
+        ("raise_seconds", "actions raised by the sign-off service in (s)"),
+        ("requests_per_page", "requests per page"),
+        ("target_median_ms", "target: median under (ms)"),
+    ]
+    target = figures.get("target_median_ms")
+    rows = [
+        [
+            name,
+            f"`{page['url']}`",
+            page["median_ms"],
+            page["p95_ms"],
+            page["queries"],
+            "" if target is None else met(page["median_ms"] < target),
+        ]
+        for name, page in figures.get("pages", {}).items()
+    ]
+    headings = ["page", "address", "median ms", "p95 ms", "queries", "within target"]
+    return facts(figures, setup) + table(headings, rows)
+
+
 def access_records_body(figures: dict) -> list[str]:
     setup = [("records", "access records"), ("people", "people"), ("fill_seconds", "filled in (s)")]
     return timings_body(figures, "pages", setup)
@@ -367,6 +395,18 @@ BENCHMARKS = {
         "several renders, and the most queries any made. Target: no time is set; the number of queries does not "
         "grow with the reviews.",
         quality_body,
+    ),
+    "remedies": Benchmark(
+        "Actions pages",
+        "make bench BENCH=remedies",
+        "The actions pages at national scale (`reviews/remedies/`): the results benchmark's national dataset, then "
+        "every signed-off audit's actions raised by the sign-off's own service (`actions_raise`), a share of them "
+        "put right, waiting for a supervisor, returned or overdue. `/actions/` (as a supervisor, who sees every "
+        "force's, filtered to the overdue ones, deep in its pages, and as a force contact) and a force's results "
+        "page with its actions summary are each requested repeatedly through Django's test client, middleware "
+        "included: the median and 95th percentile server time and the queries of one request. Target: a median "
+        "under the target below for every page.",
+        remedies_body,
     ),
     "access_records": Benchmark(
         "Access records page",

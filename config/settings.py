@@ -241,3 +241,19 @@ IMPORT_MAX_FILE_SIZE = env.int("DJANGO_IMPORT_MAX_FILE_SIZE", default=100 * 1024
 # IMPORT_BULK_LOCK_TIMEOUT for them before writing row by row instead.
 IMPORT_BULK_MIN_ROWS = env.int("DJANGO_IMPORT_BULK_MIN_ROWS", default=10_000)
 IMPORT_BULK_LOCK_TIMEOUT = env.str("DJANGO_IMPORT_BULK_LOCK_TIMEOUT", default="5s")
+
+# Actions raised at sign-off are due this many days after it.
+ACTION_DUE_DAYS = env.int("DJANGO_ACTION_DUE_DAYS", default=28)
+# The service's address as people reach it, for links in emails (the daily reminders have no request to read it from).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Email: the reminders go through Django's email framework. Locally they are printed to the console; in production
+# set DJANGO_EMAIL_BACKEND to django.core.mail.backends.smtp.EmailBackend and the SMTP settings below.
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Cancellation Review <no-reply@localhost>")

@@ -1,6 +1,7 @@
 """The data administration pages (the data steward's tool): imports and exports through django-import-export, whose
 resources read files and check rows with the import engine's own code (`reviews.exchange.resources`), downloads
-on the access records, and a signed-off audit's reviews read-only."""
+on the access records, a signed-off audit's reviews read-only, and actions read-only (their outcomes are recorded
+in the service's own pages, with history; none is ever deleted)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,7 +14,7 @@ from accounts.services import access_record, filters_from_query
 from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
-from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
+from reviews.models import Action, Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
 from reviews.permissions import may_administer_data, sees_draw, sees_others_work
 
 
@@ -230,3 +231,22 @@ class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
         if review is not None and review.audit.is_locked:
             self.message_user(request, AUDIT_LOCKED_MESSAGE, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    """Actions as evidence: readable here, changed only through the service's pages, never deleted."""
+
+    list_display = ["decision", "audit", "kind", "status", "due_on", "outcome"]
+    list_filter = ["kind", "status", "audit__force"]
+    list_select_related = ["decision__crime_record__force", "audit__force"]
+    search_fields = ["decision__crime_record__reference", "audit__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

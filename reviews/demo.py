@@ -1,7 +1,7 @@
 """Realistic, deterministic demonstration data: eight forces' cancelled and transferred crimes over up to three
-financial years, two signed-off audits of each force a year apart (with second reviews, settled disagreements and
-findings), one audit in progress with reviews at every stage, and one user per role. For local use only; nothing
-here is real data."""
+financial years, two signed-off audits of each force a year apart (with second reviews, settled disagreements,
+findings and the actions that put them right), one audit in progress with reviews at every stage, and one user per
+role. For local use only; nothing here is real data."""
 
 import random
 from collections.abc import Sequence
@@ -17,6 +17,8 @@ from accounts.roles import Role
 from forces.models import Force
 from reviews.exchange.decisions import decision_record
 from reviews.models import (
+    ActionKind,
+    ActionOutcome,
     Audit,
     AuthoriserRole,
     CancellationDecision,
@@ -32,6 +34,7 @@ from reviews.models import (
     VictimInformed,
 )
 from reviews.quality.services import audit_set_second_review_share, disagreement_resolve, known_answer_add
+from reviews.remedies.services import action_accept, action_record_outcome, action_return, due_date
 from reviews.workflow.planning import audit_create, audit_draw_sample
 from reviews.workflow.services import (
     audit_approve_submitted,
@@ -54,19 +57,24 @@ class Period:
     label: str
     start: date
     end: date
-    signed_off_on: date
+    signed_off: date | None
+
+    @property
+    def signed_off_on(self) -> date:
+        return self.signed_off or timezone.localdate() - timedelta(days=16)
 
     @property
     def audit_name(self) -> str:
         return f"Cancellations {self.label}"
 
 
+# The latest audits were signed off a little over two weeks before the demo is loaded, so some of their actions are
+# still within their due date; the earlier ones in the autumn after their year.
 PERIODS = {
-    "2023-24": Period("2023-24", date(2023, 4, 1), date(2024, 3, 31), date(2024, 6, 14)),
-    "2024-25": Period("2024-25", date(2024, 4, 1), date(2025, 3, 31), date(2025, 6, 13)),
-    "2025-26": Period("2025-26", date(2025, 4, 1), date(2026, 3, 31), date(2026, 6, 12)),
+    "2023-24": Period("2023-24", date(2023, 4, 1), date(2024, 3, 31), date(2024, 11, 15)),
+    "2024-25": Period("2024-25", date(2024, 4, 1), date(2025, 3, 31), date(2025, 11, 14)),
+    "2025-26": Period("2025-26", date(2025, 4, 1), date(2026, 3, 31), None),
 }
-IN_PROGRESS = "in progress"
 
 # (force code, reference prefix, {period: signed off or in progress}). Every force but one has two signed-off
 # audits a year apart; Northamptonshire is audited every year and its latest audit is under way.
@@ -82,12 +90,12 @@ DEMO_FORCES = [
 ]
 
 DEMO_USERS = [
-    # username, first name, last name, role, force code (force viewers only)
+    # username, first name, last name, role, force code (force contacts only)
     ("auditor", "Alex", "Morgan", Role.AUDITOR, None),
     ("auditor2", "Sam", "Okafor", Role.AUDITOR, None),
     ("supervisor", "Priya", "Shah", Role.SUPERVISOR, None),
     ("steward", "Chris", "Evans", Role.DATA_STEWARD, None),
-    ("viewer", "Jo", "Williams", Role.FORCE_VIEWER, "northamptonshire"),
+    ("contact", "Jo", "Williams", Role.FORCE_CONTACT, "hampshire"),
 ]
 
 CATEGORY_WEIGHTS = {
@@ -248,6 +256,7 @@ class DemoAudit:
     signed_off: bool
     supervisor: User
     auditors: list[User]
+    contact: User
     rng: random.Random
 
 
@@ -364,8 +373,37 @@ def _finish(audit: Audit, plan: DemoAudit) -> None:
         )
     audit_approve_submitted(audit=audit, by=plan.supervisor)
     audit_sign_off(audit=audit, by=plan.supervisor)
+    # Signed off on its period's date, and its actions due from then.
     signed_off_at = timezone.make_aware(datetime.combine(plan.period.signed_off_on, time(15, 30)))
     Audit.objects.filter(pk=audit.pk).update(signed_off_at=signed_off_at)
+    audit.refresh_from_db()
+    audit.actions.update(due_on=due_date(audit))
+    if plan.contact.force_id == audit.force_id:
+        _actions(audit=audit, contact=plan.contact, supervisor=plan.supervisor)
+
+
+# The force contact's audits' actions cycle through these, so the actions list and the force page show each state;
+# an open action of the earlier audit is overdue by now.
+ACTION_STATES = ["put_right", "waiting", "put_right", "returned", "open"]
+DEMO_OUTCOMES = {
+    ActionKind.RECONSIDER: (ActionOutcome.CRIME_REINSTATED, ""),
+    ActionKind.TELL_VICTIM: (ActionOutcome.COULD_NOT_CONTACT, "Phoned twice (10:00 and 18:30) and wrote once."),
+}
+
+
+def _actions(*, audit: Audit, contact: User, supervisor: User) -> None:
+    """Work a signed-off audit's actions through the same services the pages use: some put right, some waiting for
+    the supervisor, one returned, the rest open."""
+    for index, action in enumerate(audit.actions.order_by("kind", "decision__crime_record__reference")):
+        state = ACTION_STATES[index % len(ACTION_STATES)]
+        if state == "open":
+            continue
+        outcome, details = DEMO_OUTCOMES[ActionKind(action.kind)]
+        action = action_record_outcome(action=action, outcome=outcome, details=details, victim_told_on=None, by=contact)
+        if state == "put_right":
+            action_accept(action=action, by=supervisor)
+        elif state == "returned":
+            action_return(action=action, by=supervisor, comment="Attach the updated crime record.")
 
 
 def _disagreeing(answers: dict) -> dict:
@@ -405,6 +443,7 @@ def seed_demo(*, only: Sequence[str] | None = None) -> SeedResult:
                 signed_off=signed_off,
                 supervisor=users["supervisor"],
                 auditors=[users["auditor"], users["auditor2"]],
+                contact=users["contact"],
                 rng=random.Random(f"{SEED}-audit-{code}-{label}"),
             )
             result.audits += _audit(plan)

@@ -289,7 +289,7 @@ class AuditQuerySet(models.QuerySet):
         return self.filter(status=AuditStatus.SIGNED_OFF)
 
     def visible_to(self, user) -> "AuditQuerySet":
-        """Audits `user` may see: all for auditors, supervisors and data stewards; a force viewer's
+        """Audits `user` may see: all for auditors, supervisors and data stewards; a force contact's
         own force's signed-off audits; nothing for anyone else."""
         if permissions.is_audit_staff(user):
             return self.all()
@@ -989,3 +989,196 @@ class KnownAnswerItem(CheckedModel):
 
     def __str__(self) -> str:
         return f"Known answer for {self.decision.crime_record.reference} in {self.audit.name}"
+
+
+class ActionKind(models.TextChoices):
+    RECONSIDER = "reconsider", "Reconsider the decision"
+    TELL_VICTIM = "tell_victim", "Tell the victim"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    OUTCOME_RECORDED = "outcome_recorded", "Outcome waiting for acceptance"
+    RETURNED = "returned", "Returned to the force"
+    PUT_RIGHT = "put_right", "Put right"
+    WITHDRAWN = "withdrawn", "Withdrawn: verdict changed"
+
+    @classmethod
+    def with_the_force(cls) -> list["ActionStatus"]:
+        """Waiting for the force to record what was done: the statuses that can fall overdue."""
+        return [cls.OPEN, cls.RETURNED]
+
+
+class ActionOutcome(models.TextChoices):
+    CRIME_REINSTATED = "crime_reinstated", "Crime reinstated"
+    UPHELD_ON_NEW_EVIDENCE = "upheld_on_new_evidence", "Decision upheld on new evidence"
+    OTHER = "other", "Other"
+    VICTIM_TOLD = "victim_told", "Victim told"
+    COULD_NOT_CONTACT = "could_not_contact", "Could not be contacted"
+    NOT_APPROPRIATE = "not_appropriate", "Not appropriate"
+
+    @classmethod
+    def for_kind(cls, kind: str) -> list["ActionOutcome"]:
+        if kind == ActionKind.RECONSIDER:
+            return [cls.CRIME_REINSTATED, cls.UPHELD_ON_NEW_EVIDENCE, cls.OTHER]
+        return [cls.VICTIM_TOLD, cls.COULD_NOT_CONTACT, cls.NOT_APPROPRIATE]
+
+
+# What the details of each outcome must say; "crime reinstated" and "victim told" need none beyond the date.
+OUTCOME_DETAILS_REQUIRED = {
+    ActionOutcome.UPHELD_ON_NEW_EVIDENCE: "Describe the new evidence the decision was upheld on.",
+    ActionOutcome.OTHER: "Describe what was done.",
+    ActionOutcome.COULD_NOT_CONTACT: "List the attempts made to contact the victim.",
+    ActionOutcome.NOT_APPROPRIATE: "Explain why telling the victim is not appropriate.",
+}
+_WITH_OUTCOME = [ActionStatus.OUTCOME_RECORDED, ActionStatus.PUT_RIGHT]
+
+
+class ActionQuerySet(models.QuerySet):
+    def for_audit(self, audit) -> "ActionQuerySet":
+        return self.filter(audit=audit)
+
+    def overdue(self, today) -> "ActionQuerySet":
+        return self.filter(status__in=ActionStatus.with_the_force(), due_on__lt=today)
+
+    def current(self) -> "ActionQuerySet":
+        """Every action but those withdrawn after a changed verdict."""
+        return self.exclude(status=ActionStatus.WITHDRAWN)
+
+    def visible_to(self, user) -> "ActionQuerySet":
+        """Actions `user` may see: those of the audits audit staff see; a force contact's own force's; none else."""
+        if permissions.is_audit_staff(user):
+            return self.all()  # audit staff see every audit (`AuditQuerySet.visible_to`), so every audit's actions
+        if permissions.is_force_contact(user):
+            return self.filter(audit__force_id=user.force_id)
+        return self.none()
+
+
+class Action(CheckedModel):
+    """What a force must do to put one finding of a signed-off audit right: reconsider a decision judged incorrect,
+    or tell a victim who should have been told and was not. The force's contact records the outcome; a
+    supervisor accepts it (then it is put right) or returns it. Actions are never deleted: a finding that no
+    longer holds after a changed verdict withdraws its action, and the history keeps every step."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="actions")
+    decision = models.ForeignKey(CancellationDecision, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=12, choices=ActionKind.choices)
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    due_on = models.DateField()
+    outcome = models.CharField(max_length=30, choices=ActionOutcome.choices, blank=True)
+    outcome_details = models.TextField(
+        "Details", blank=True, help_text="The new evidence, the attempts to contact the victim, or the reason."
+    )
+    victim_told_on = models.DateField("Date the victim was told", null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    return_comment = models.TextField(blank=True, help_text="Why the supervisor returned the outcome to the force.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActionQuerySet.as_manager()
+    history = _history()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "decision", "kind"],
+                name="action_one_per_finding",
+                violation_error_message="This finding already has its action.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ActionKind.values), name="action_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=ActionStatus.values), name="action_status_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="")
+                | Q(kind=ActionKind.RECONSIDER, outcome__in=ActionOutcome.for_kind(ActionKind.RECONSIDER))
+                | Q(kind=ActionKind.TELL_VICTIM, outcome__in=ActionOutcome.for_kind(ActionKind.TELL_VICTIM)),
+                name="action_outcome_fits_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=_WITH_OUTCOME) | (~Q(outcome="") & Q(outcome_by__isnull=False)),
+                name="action_outcome_recorded_with_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(victim_told_on__isnull=True, outcome__in=["", *OUTCOME_DETAILS_REQUIRED])
+                | Q(outcome=ActionOutcome.CRIME_REINSTATED, victim_told_on__isnull=True)
+                | Q(outcome=ActionOutcome.VICTIM_TOLD, victim_told_on__isnull=False),
+                name="action_victim_told_on_iff_told",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=list(OUTCOME_DETAILS_REQUIRED)) | ~Q(outcome_details=""),
+                name="action_outcome_details_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ActionStatus.PUT_RIGHT, accepted_by__isnull=False, accepted_at__isnull=False)
+                | (~Q(status=ActionStatus.PUT_RIGHT) & Q(accepted_at__isnull=True)),
+                name="action_put_right_iff_accepted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["audit", "kind", "status"], name="action_audit_kind_status"),
+            models.Index(fields=["status", "due_on"], name="action_status_due_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.decision.crime_record.reference}"
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.outcome and self.outcome not in ActionOutcome.for_kind(self.kind):
+            errors["outcome"] = "Choose one of the outcomes for this kind of action."
+        elif self.outcome in OUTCOME_DETAILS_REQUIRED and not self.outcome_details.strip():
+            errors["outcome_details"] = OUTCOME_DETAILS_REQUIRED[ActionOutcome(self.outcome)]
+        if self.outcome == ActionOutcome.VICTIM_TOLD and self.victim_told_on is None:
+            errors["victim_told_on"] = "Enter the date the victim was told."
+        elif self.outcome != ActionOutcome.VICTIM_TOLD and self.victim_told_on is not None:
+            errors["victim_told_on"] = "Give a date only when the victim was told."
+        if self.status in _WITH_OUTCOME and not (self.outcome and self.outcome_by_id):
+            errors["outcome"] = "Record the outcome, and who recorded it."
+        if (self.status == ActionStatus.PUT_RIGHT) != bool(self.accepted_by_id and self.accepted_at):
+            errors["status"] = "An action is put right only when a supervisor accepts its outcome."
+        if errors:
+            raise ValidationError(errors)
+
+    def get_absolute_url(self) -> str:
+        return reverse("action_detail", args=[self.pk])
+
+    def is_overdue(self, today) -> bool:
+        return self.awaits_force and self.due_on < today
+
+    @property
+    def awaits_force(self) -> bool:
+        return self.status in ActionStatus.with_the_force()
+
+    @property
+    def awaits_supervisor(self) -> bool:
+        return self.status == ActionStatus.OUTCOME_RECORDED
+
+
+class ReminderSent(models.Model):
+    """One reminder email sent to one person on one day: the daily job sends nobody a second the same day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    overdue_actions = models.PositiveIntegerField(default=0)
+    outcomes_waiting = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "sent_on"],
+                name="reminder_one_per_person_per_day",
+                violation_error_message="This person has already been sent a reminder that day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.user} on {self.sent_on:%d/%m/%Y}"

@@ -37,8 +37,9 @@ def is_audit_staff(user) -> bool:
 
 
 def is_force_contact(user) -> bool:
-    """A force viewer tied to a force, and nothing more: they read their own force's signed-off results."""
-    return not is_audit_staff(user) and has_role(user, Role.FORCE_VIEWER) and user.force_id is not None
+    """A force contact tied to a force, and nothing more: they read their own force's signed-off results and
+    record what was done for its actions."""
+    return not is_audit_staff(user) and has_role(user, Role.FORCE_CONTACT) and user.force_id is not None
 
 
 def may_include_work_in_progress(user) -> bool:
@@ -47,12 +48,12 @@ def may_include_work_in_progress(user) -> bool:
 
 
 def may_compare_forces(user) -> bool:
-    """The national comparison shows every force: audit staff may read it, a force viewer may not."""
+    """The national comparison shows every force: audit staff may read it, a force contact may not."""
     return is_audit_staff(user)
 
 
 def sees_decisions(user) -> bool:
-    """Decisions (the forces' whole extracts) are for the audit team and data stewards; force viewers see
+    """Decisions (the forces' whole extracts) are for the audit team and data stewards; force contacts see
     only their own force's signed-off results."""
     return is_audit_staff(user)
 
@@ -83,7 +84,7 @@ def sees_disagreements(user) -> bool:
 
 
 def forces_visible_to(user) -> QuerySet[Force]:
-    """The forces whose results `user` may read: every force for audit staff, a force viewer's own force."""
+    """The forces whose results `user` may read: every force for audit staff, a force contact's own force."""
     if is_audit_staff(user):
         return Force.objects.all()
     if is_force_contact(user):
@@ -102,6 +103,26 @@ def may_answer(user, review) -> bool:
     return review.auditor_id == user.pk and not review.is_finished and not review.audit.is_locked
 
 
+def sees_actions(user) -> bool:
+    """The actions list: audit staff see the actions of the audits they see, a force contact their own force's."""
+    return is_audit_staff(user) or is_force_contact(user)
+
+
+def may_record_outcome(user, action) -> bool:
+    """Only the force's own contact records what was done, while the action waits for the force."""
+    return (
+        has_role(user, Role.FORCE_CONTACT)
+        and user.force_id is not None
+        and user.force_id == action.audit.force_id
+        and action.awaits_force
+    )
+
+
+def may_settle_outcome(user, action) -> bool:
+    """A supervisor accepts or returns a recorded outcome, never one they recorded themselves."""
+    return can_supervise(user) and action.awaits_supervisor and action.outcome_by_id != user.pk
+
+
 def may_administer_data(user) -> bool:
     """The data administration pages' import and export buttons."""
     return has_role(user, Role.DATA_STEWARD)
@@ -115,6 +136,7 @@ def allowed(user) -> dict[str, bool]:
         "see_decisions": sees_decisions(user),
         "compare_forces": may_compare_forces(user),
         "force_contact_only": is_force_contact(user),
+        "see_actions": sees_actions(user),
         "any_role": has_role(user, *Role.values),
     }
 

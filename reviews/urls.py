@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("reviews.quality.urls")),
     path("", include("reviews.results.urls")),
     path("", include("reviews.exchange.urls")),
+    path("", include("reviews.remedies.urls")),
 ]

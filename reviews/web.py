@@ -97,6 +97,8 @@ def navigation(request) -> dict:
         items.append(("National comparison", reverse("national_comparison")))
     elif may["force_contact_only"]:
         items.append(("Your force's results", reverse("force_results", args=[user.force.code])))
+    if may["see_actions"]:
+        items.append(("Actions", reverse("action_list")))
     if may_read_access_records(user):
         items.append(("Access records", reverse("access_records")))
     if user.is_staff:

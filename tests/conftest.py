@@ -33,8 +33,8 @@ def data_steward(db):
 
 
 @pytest.fixture
-def force_viewer(db, northamptonshire):
-    user = UserFactory(username="viewer", role=Role.FORCE_VIEWER)
+def force_contact(db, northamptonshire):
+    user = UserFactory(username="viewer", role=Role.FORCE_CONTACT)
     user.force = northamptonshire
     user.save()
     return user

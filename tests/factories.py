@@ -10,6 +10,8 @@ from accounts.models import User
 from accounts.roles import Role
 from forces.models import Force
 from reviews.models import (
+    Action,
+    ActionKind,
     Audit,
     AuditCategory,
     AuditStatus,
@@ -196,3 +198,15 @@ class DisagreementFactory(factory.django.DjangoModelFactory):
     primary_review = factory.SelfAttribute("second_review.primary_review")
     decision = factory.SelfAttribute("second_review.decision")
     decision_correct_differs = True
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    """An open "reconsider the decision" action of a signed-off audit, due 1 June 2026."""
+
+    class Meta:
+        model = Action
+
+    audit = factory.SubFactory(AuditFactory, signed_off=True)
+    decision = factory.SubFactory(DecisionFactory, crime_record__force=factory.SelfAttribute("...audit.force"))
+    kind = ActionKind.RECONSIDER
+    due_on = date(2026, 6, 1)

@@ -32,7 +32,7 @@ def assert_inert(html: str, *payloads: str):
 def hostile(northamptonshire, supervisor):
     """Markup everywhere a person can type a name or a note."""
     Force.objects.filter(pk=northamptonshire.pk).update(name=f"Northamptonshire {SCRIPT}")
-    viewer = UserFactory(username="viewer", first_name=SCRIPT, last_name=ATTRIBUTE, role=Role.FORCE_VIEWER)
+    viewer = UserFactory(username="viewer", first_name=SCRIPT, last_name=ATTRIBUTE, role=Role.FORCE_CONTACT)
     viewer.force = northamptonshire
     viewer.save()
     audit = AuditFactory(name=f"Audit {SCRIPT}", status=AuditStatus.IN_PROGRESS)

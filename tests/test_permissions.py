@@ -12,14 +12,17 @@ from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.roles import Role
-from reviews.models import AuditStatus, ReviewStatus, Verdict
+from reviews.models import Action, ActionKind, ActionOutcome, ActionStatus, AuditStatus, ReviewStatus, Verdict
 from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory, sign_off
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "auditor", "supervisor", "data_steward", "force_viewer")
+DUE = date(2026, 5, 1)
+
+ROLES = ("anonymous", "auditor", "supervisor", "data_steward", "force_contact")
 # URL namespaces that are not the application's own pages.
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -60,14 +63,24 @@ def disagreement(**statuses: tuple[int, int] | int) -> Row:
     return Row("disagreement", {role: _pair(status) for role, status in statuses.items()})
 
 
+def action(**statuses: tuple[int, int] | int) -> Row:
+    """An open action: own of the force contact's force, foreign of another force's."""
+    return Row("action", {role: _pair(status) for role, status in statuses.items()})
+
+
+def waiting_action(**statuses: tuple[int, int] | int) -> Row:
+    """An action whose outcome the force recorded, waiting for a supervisor (own: recorded by the force contact)."""
+    return Row("waiting_action", {role: _pair(status) for role, status in statuses.items()})
+
+
 def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
     return status if isinstance(status, tuple) else (status, status)
 
 
-SUPERVISORS_ONLY = {"anonymous": 302, "auditor": 403, "supervisor": 200, "data_steward": 403, "force_viewer": 403}
+SUPERVISORS_ONLY = {"anonymous": 302, "auditor": 403, "supervisor": 200, "data_steward": 403, "force_contact": 403}
 
 MATRIX: dict[str, Row] = {
-    "login": none(anonymous=200, auditor=302, supervisor=302, data_steward=302, force_viewer=302),
+    "login": none(anonymous=200, auditor=302, supervisor=302, data_steward=302, force_contact=302),
     # Where a set-password link leads: open to anyone holding a link; an unknown or used link says so (200).
     "password_reset_confirm": fixed(
         {"uidb64": "MQ", "token": "used-link"},
@@ -75,47 +88,47 @@ MATRIX: dict[str, Row] = {
         auditor=200,
         supervisor=200,
         data_steward=200,
-        force_viewer=200,
+        force_contact=200,
     ),
-    "password_reset_complete": none(anonymous=200, auditor=200, supervisor=200, data_steward=200, force_viewer=200),
+    "password_reset_complete": none(anonymous=200, auditor=200, supervisor=200, data_steward=200, force_contact=200),
     # Signing out is a POST (a link could sign people out from another site).
-    "logout": none(anonymous=405, auditor=405, supervisor=405, data_steward=405, force_viewer=405),
-    "home": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=200),
+    "logout": none(anonymous=405, auditor=405, supervisor=405, data_steward=405, force_contact=405),
+    "home": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=200),
     "audit_plan": none(**SUPERVISORS_ONLY),
-    # A force viewer sees their own force's signed-off audits only; everyone else with a role sees all.
-    "audit_detail": audit(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=(200, 404)),
+    # A force contact sees their own force's signed-off audits only; everyone else with a role sees all.
+    "audit_detail": audit(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=(200, 404)),
     "audit_extend": audit(**SUPERVISORS_ONLY),
     "audit_assign": audit(**SUPERVISORS_ONLY),
     "audit_approve": audit(**SUPERVISORS_ONLY),
     "audit_sign_off": audit(**SUPERVISORS_ONLY),
     "audit_reopen": audit(**SUPERVISORS_ONLY),
-    "review_queue": none(anonymous=302, auditor=200, supervisor=403, data_steward=403, force_viewer=403),
+    "review_queue": none(anonymous=302, auditor=200, supervisor=403, data_steward=403, force_contact=403),
     # An auditor opens only the reviews assigned to them.
-    "review_detail": review(anonymous=302, auditor=(200, 404), supervisor=200, data_steward=403, force_viewer=403),
+    "review_detail": review(anonymous=302, auditor=(200, 404), supervisor=200, data_steward=403, force_contact=403),
     "review_return": review(**SUPERVISORS_ONLY),
     # Approving is a button (POST): a GET is refused as the wrong method, once access is granted.
     "review_approve": review(**{**SUPERVISORS_ONLY, "supervisor": 405}),
-    # Results: everyone with an audit role reads every force; a force viewer only their own.
-    "force_results": force_row(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=(200, 404)),
+    # Results: everyone with an audit role reads every force; a force contact only their own.
+    "force_results": force_row(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=(200, 404)),
     # The foreign audit is still in progress: it has no published results to show anyone.
     "force_audit_results": force_audit(
-        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_viewer=(200, 404)
+        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_contact=(200, 404)
     ),
     "force_audit_report": force_audit(
-        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_viewer=(200, 404)
+        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_contact=(200, 404)
     ),
-    # A force viewer is sent on to their own force's results.
-    "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_viewer=302),
-    "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_viewer=403),
+    # A force contact is sent on to their own force's results.
+    "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=302),
+    "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_contact=403),
     # Exports hold only what the user may see (tests/reviews/exchange/test_exports.py covers each table and filter);
-    # the decisions table is for audit staff, not force viewers.
+    # the decisions table is for audit staff, not force contacts.
     "export": fixed(
         {"table": "decisions", "file_format": "csv"},
         anonymous=302,
         auditor=200,
         supervisor=200,
         data_steward=200,
-        force_viewer=403,
+        force_contact=403,
     ),
     "import_template": fixed(
         {"table": "decisions", "file_format": "csv"},
@@ -123,13 +136,24 @@ MATRIX: dict[str, Row] = {
         auditor=200,
         supervisor=200,
         data_steward=200,
-        force_viewer=200,
+        force_contact=200,
     ),
     # Quality assurance is the supervisors': a disagreement shows both auditors' verdicts side by side.
     "audit_second_reviews": audit(**SUPERVISORS_ONLY),
     "audit_known_answers": audit(**SUPERVISORS_ONLY),
     "disagreement_list": none(**SUPERVISORS_ONLY),
     "disagreement_resolve": disagreement(**SUPERVISORS_ONLY),
+    # Actions: audit staff see every audit's, a force contact their own force's. Only the force's contact records
+    # an outcome, while the action waits for the force; only a supervisor accepts (POST) or returns one.
+    "action_list": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=200),
+    "action_detail": action(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=(200, 404)),
+    "action_outcome": action(anonymous=302, auditor=403, supervisor=403, data_steward=403, force_contact=(200, 404)),
+    "action_accept": waiting_action(
+        anonymous=302, auditor=403, supervisor=405, data_steward=403, force_contact=(403, 404)
+    ),
+    "action_return": waiting_action(
+        anonymous=302, auditor=403, supervisor=200, data_steward=403, force_contact=(403, 404)
+    ),
 }
 
 
@@ -164,19 +188,19 @@ def test_every_row_covers_every_role():
 
 
 @pytest.fixture
-def people(auditor, supervisor, data_steward, force_viewer):
+def people(auditor, supervisor, data_steward, force_contact):
     return {
         "anonymous": None,
         "auditor": auditor,
         "supervisor": supervisor,
         "data_steward": data_steward,
-        "force_viewer": force_viewer,
+        "force_contact": force_contact,
     }
 
 
 @pytest.fixture
 def objects(people, northamptonshire, kent):
-    """Own: a signed-off Northamptonshire audit (the force viewer's force) with a review assigned to
+    """Own: a signed-off Northamptonshire audit (the force contact's force) with a review assigned to
     `auditor`. Foreign: an in-progress Kent audit with a review assigned to another auditor."""
     own_audit = AuditFactory(name="Own", force=northamptonshire)
     own_review = ReviewFactory(
@@ -196,7 +220,29 @@ def objects(people, northamptonshire, kent):
         decision__decided_on=date(2026, 2, 1),
     )
     foreign_disagreement = DisagreementFactory(audit=foreign_audit)
+    actions = {
+        which: (
+            Action.objects.create(audit=audit, decision=review.decision, kind=ActionKind.RECONSIDER, due_on=DUE),
+            Action.objects.create(
+                audit=audit,
+                decision=review.decision,
+                kind=ActionKind.TELL_VICTIM,
+                due_on=DUE,
+                status=ActionStatus.OUTCOME_RECORDED,
+                outcome=ActionOutcome.VICTIM_TOLD,
+                victim_told_on=DUE,
+                outcome_by=recorder,
+                outcome_at=timezone.now(),
+            ),
+        )
+        for which, audit, review, recorder in [
+            ("own", own_audit, own_review, people["force_contact"]),
+            ("foreign", foreign_audit, foreign_review, UserFactory(username="kent-contact", role=Role.FORCE_CONTACT)),
+        ]
+    }
     return {
+        "action": ({"pk": actions["own"][0].pk}, {"pk": actions["foreign"][0].pk}),
+        "waiting_action": ({"pk": actions["own"][1].pk}, {"pk": actions["foreign"][1].pk}),
         "disagreement": ({"pk": own_disagreement.pk}, {"pk": foreign_disagreement.pk}),
         "audit": ({"pk": own_audit.pk}, {"pk": foreign_audit.pk}),
         "review": ({"pk": own_review.pk}, {"pk": foreign_review.pk}),

@@ -6,7 +6,7 @@ What other parts may use:
 * `decisions`: `decisions_import`, and `decision_record` for one decision;
 * `reviews`: `reviews_import`;
 * `reading`: `DECISION_FILE`, `REVIEW_FILE` (the file formats) and `ImportReport`;
-* `cells`: `escape_formula`, the one rule for cells a spreadsheet would run;
+* `cells`: `escape_formula`, the one rule for cells a spreadsheet would run, and `escape_dataset` for a whole file;
 * `resources`: the resources the data administration pages export with.
 
 Its views and URLs are its own.

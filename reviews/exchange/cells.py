@@ -9,6 +9,8 @@ followed by why; the row rules report it as a row error (`reading.unreadable_cel
 no value read from a file keeps one: only these cells hold it.
 """
 
+from tablib import Dataset
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,3 +39,11 @@ def nul_byte(cell: str) -> str:
     return unreadable(
         f"holds a NUL byte (0x00) at character {cell.index(UNREADABLE) + 1}, which is not text; delete it and try again"
     )
+
+
+def escape_dataset(dataset):
+    """A copy of a tablib `Dataset` with `escape_formula` applied to its headers and every cell."""
+    escaped = Dataset(title=dataset.title, headers=[escape_formula(header) for header in dataset.headers])
+    for row in dataset:
+        escaped.append([escape_formula(cell) for cell in row])
+    return escaped

@@ -74,7 +74,7 @@ def decision_rows(queryset: QuerySet, user) -> Iterator[tuple]:
 
 def review_rows(queryset: QuerySet, user) -> Iterator[tuple]:
     """Primary reviews in the reviews format. Only the audit team and data stewards learn who reviewed what:
-    for a force viewer the auditor column is blank."""
+    for a force contact the auditor column is blank."""
     auditor = F("auditor__username") if sees_decisions(user) else Value("")
     return (
         queryset.filter(kind=ReviewKind.PRIMARY)

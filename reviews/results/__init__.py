@@ -2,7 +2,8 @@
 
 What other parts may use:
 
-* `selectors`: `FIGURES`, the counts every results download shares with the pages;
+* `selectors`: `FIGURES`, the counts every results download shares with the pages, and `NOT_TOLD`, the answers
+  that count a victim as not told;
 * `statistics`: `wilson_interval` and `Share`, the one definition of a rate and its interval.
 
 Its views and URLs are its own.

@@ -293,6 +293,10 @@ class NationalRow:
     audit: Audit | None
     categories: dict[str, CategoryFigures]
     victims: Share
+    # Putting findings right (reviews.remedies): the share of the force's actions put right, and how many are
+    # overdue; None for a force without actions.
+    actions: Share | None = None
+    actions_overdue: int = 0
 
     @property
     def audited(self) -> bool:
@@ -309,6 +313,10 @@ class NationalRow:
     @property
     def victims_sort(self) -> float:
         return self.victims.fraction if self.victims.exists else -1.0
+
+    @property
+    def actions_sort(self) -> float:
+        return self.actions.fraction if self.actions else -1.0
 
     def __getitem__(self, key: str):
         # django-tables2 resolves accessors such as "rape.sort_key" through item lookup first.

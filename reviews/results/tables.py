@@ -6,9 +6,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django_tables2.export import TableExport
-from tablib import Dataset
 
-from reviews.exchange.cells import escape_formula
+from reviews.exchange.cells import escape_dataset
 from reviews.models import OffenceCategory
 from reviews.results.statistics import Share
 
@@ -16,6 +15,7 @@ NOT_AUDITED = "not audited"
 # Reviewed, but every verdict was "cannot tell": there is no rate, and that is not the same as no audit.
 NONE_JUDGED = "none judged"
 NATIONAL_ROW = "England and Wales: national rate, pooled"
+NO_ACTIONS = "no actions"
 
 
 class CategoryRateColumn(tables.Column):
@@ -103,6 +103,11 @@ class NationalTable(tables.Table):
         accessor="victims__total", verbose_name="Victims who should have been told", visible=False
     )
     basis = tables.Column(accessor="basis", verbose_name="Figures", visible=False, empty_values=())
+    # Putting findings right (reviews.remedies): the share of each force's actions put right.
+    actions_put_right = tables.Column(
+        accessor="actions", verbose_name="Actions put right", empty_values=(), order_by=("actions_sort",)
+    )
+    actions_overdue = tables.Column(accessor="actions_overdue", verbose_name="Actions overdue", visible=False)
 
     class Meta:
         attrs = {
@@ -127,7 +132,7 @@ class NationalTable(tables.Table):
 
     @staticmethod
     def _sequence(categories):
-        shown = ["force", "region", "latest_audit", *categories, "victims"]
+        shown = ["force", "region", "latest_audit", *categories, "victims", "actions_put_right"]
         return [*shown, "..."]
 
     def national_values(self) -> dict[str, object]:
@@ -162,6 +167,8 @@ class NationalTable(tables.Table):
             has_figures = [row.categories[column].judged > 0 for row in rows]
         elif column in {"victims", "latest_audit"}:
             has_figures = [row.audited for row in rows]
+        elif column == "actions_put_right":
+            has_figures = [row.actions is not None for row in rows]
         else:
             return
         pairs = list(zip(rows, has_figures, strict=True))
@@ -199,6 +206,19 @@ class NationalTable(tables.Table):
     def value_basis(self, record):
         return self.basis
 
+    def render_actions_put_right(self, record):
+        if record.actions is None:
+            return NO_ACTIONS
+        overdue = (
+            format_html('<br><strong class="govuk-tag govuk-tag--red">{} overdue</strong>', record.actions_overdue)
+            if record.actions_overdue
+            else ""
+        )
+        return format_html("{}% ({}){}", record.actions.percent, record.actions, overdue)
+
+    def value_actions_put_right(self, record):
+        return record.actions.percent if record.actions else NO_ACTIONS
+
 
 class EscapedTableExport(TableExport):
     """The national table as a file: its rows, whose text cells cannot run as spreadsheet formulae (numbers
@@ -206,9 +226,7 @@ class EscapedTableExport(TableExport):
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        escaped = Dataset(title=dataset.title, headers=[escape_formula(header) for header in dataset.headers])
-        for row in dataset:
-            escaped.append([escape_formula(cell) for cell in row])
+        escaped = escape_dataset(dataset)
         national = table.national_values()
         escaped.append([national.get(header, "") for header in dataset.headers])
         return escaped

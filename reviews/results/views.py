@@ -1,7 +1,7 @@
 """Pages of results: a force's results per audit, its printable report, and the national comparison.
 
 Who sees what: supervisors, auditors and data stewards read every force's signed-off results and the national
-comparison; only supervisors may include work in progress. A force viewer reads their own force's results
+comparison; only supervisors may include work in progress. A force contact reads their own force's results
 (with the pooled national rate for comparison); the national comparison, which names every force, sends them
 to their own force's page. Someone without a role reads nothing (the comparison answers 403), and any force or
 audit outside what a user may read is a 404.
@@ -24,6 +24,7 @@ from accounts.services import access_record, filters_from_query
 from forces.models import Force
 from reviews.models import OffenceCategory
 from reviews.permissions import can_supervise, forces_visible_to, may_compare_forces, may_include_work_in_progress
+from reviews.remedies.selectors import action_summaries, audit_actions, put_right_shares
 from reviews.results.charts import interval_chart
 from reviews.results.filters import NationalFilter
 from reviews.results.selectors import Scope, force_results, national_comparison
@@ -73,6 +74,9 @@ class ForceResultsView(LoginRequiredMixin, ScopeMixin, TemplateView):
             # Supervisors open any review's page; others read the reference only.
             link_reviews=can_supervise(user),
         )
+        # Putting findings right: how each audit's actions stand, per kind (reviews.remedies).
+        summaries = action_summaries(audits=results.audits, today=timezone.localdate())
+        context["action_summaries"] = [(audit, summaries[audit.pk]) for audit in results.audits]
         return context
 
 
@@ -80,6 +84,13 @@ class ForceReportView(ForceResultsView):
     """The same results laid out for printing (see the print styles in assets/scss)."""
 
     template_name = "reviews/results/force_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The actions raised from this audit and how each stands (reviews.remedies).
+        context["actions"] = audit_actions(audit=context["results"].audit)
+        context["today"] = timezone.localdate()
+        return context
 
 
 class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -108,12 +119,17 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
 
     @cached_property
     def comparison(self):
-        return national_comparison(
+        comparison = national_comparison(
             forces=self.object_list,
             scope=self.scope,
             categories=self.filterset.chosen_categories,
             period=self.filterset.period_range,
         )
+        # Putting findings right: the share of each force's actions put right (reviews.remedies).
+        shares = put_right_shares(forces=[row.force for row in comparison.rows], today=timezone.localdate())
+        for row in comparison.rows:
+            row.actions, row.actions_overdue = shares.get(row.force.pk, (None, 0))
+        return comparison
 
     def get_table_data(self):
         return self.comparison.rows

@@ -20,6 +20,7 @@ from reviews.models import (
 )
 from reviews.permissions import may_be_given_reviews
 from reviews.quality.services import disagreement_detect
+from reviews.remedies.services import actions_raise
 from reviews.workflow.locking import lock_open_audit, lock_open_review, record_change
 
 
@@ -211,7 +212,8 @@ UNRESOLVED_DISAGREEMENTS_CODE = "unresolved_disagreements"
 
 @transaction.atomic
 def audit_sign_off(*, audit: Audit, by) -> Audit:
-    """Sign the audit off, which locks its reviews. Signing off again changes nothing.
+    """Sign the audit off, which locks its reviews and raises an action for each finding (see `actions_raise`).
+    Signing off again changes nothing.
 
     Raises `ValidationError` when the audit has no reviews or any review is not approved.
     """
@@ -247,6 +249,7 @@ def audit_sign_off(*, audit: Audit, by) -> Audit:
     audit.signed_off_by = by
     audit.signed_off_at = timezone.now()
     record_change(audit, by=by, reason="Signed off")
+    actions_raise(audit=audit, by=by)
     return audit
 
 

@@ -181,9 +181,9 @@ def test_supervisors_and_data_stewards_read_access_records_and_find_them_in_the_
     assert 'href="/access-records/"' in client.get(reverse("home")).content.decode()
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.FORCE_VIEWER, None])
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.FORCE_CONTACT, None])
 def test_nobody_else_may_read_them_or_sees_them_in_the_menu(client, record, role, northamptonshire):
-    user = UserFactory(role=role, force=northamptonshire if role == Role.FORCE_VIEWER else None)
+    user = UserFactory(role=role, force=northamptonshire if role == Role.FORCE_CONTACT else None)
     client.force_login(user)
 
     assert page(client).status_code == 403

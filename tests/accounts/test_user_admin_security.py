@@ -377,24 +377,24 @@ def test_a_data_steward_creates_an_auditor_who_has_no_password_yet(steward_clien
     assert str(data_steward) in history
 
 
-def test_a_data_steward_ties_a_force_viewer_to_a_force(steward_client, data_steward, northamptonshire):
+def test_a_data_steward_ties_a_force_contact_to_a_force(steward_client, data_steward, northamptonshire):
     person = UserFactory(username="registrar")
 
-    refused = post_change(steward_client, person, groups=[role(Role.FORCE_VIEWER)])
-    assert errors_of(refused)["force"] == ["A force viewer must be tied to a force."]
+    refused = post_change(steward_client, person, groups=[role(Role.FORCE_CONTACT)])
+    assert errors_of(refused)["force"] == ["A force contact must be tied to a force."]
 
-    response = post_change(steward_client, person, groups=[role(Role.FORCE_VIEWER)], force=northamptonshire)
+    response = post_change(steward_client, person, groups=[role(Role.FORCE_CONTACT)], force=northamptonshire)
 
     assert response.status_code == 302, errors_of(response)
     person = User.objects.get(pk=person.pk)
-    assert person.has_role(Role.FORCE_VIEWER)
+    assert person.has_role(Role.FORCE_CONTACT)
     assert person.force == northamptonshire
     entry = latest_entry(person)
     assert entry.history_user == data_steward
     changes = {change.field: change for change in entry.diff_against(entry.prev_record).changes}
     assert set(changes) == {"force", "groups"}
     assert changes["force"].new == northamptonshire.pk
-    assert [group.group.name for group in entry.groups.all()] == [Role.FORCE_VIEWER]
+    assert [group.group.name for group in entry.groups.all()] == [Role.FORCE_CONTACT]
 
 
 def test_a_data_steward_switches_someone_off_and_the_history_says_who(steward_client, data_steward, auditor):

@@ -15,7 +15,7 @@ ROLES = {
     "auditor": (),
     "supervisor": ("audits", "disagreements"),
     "steward": ("/admin/",),
-    "viewer": (),
+    "contact": (),
 }
 
 
@@ -64,4 +64,4 @@ def test_every_page_of_the_demo_fits_at_1280_px_as_each_role(live_server, browse
     assert pages["auditor"] >= 10
     assert pages["supervisor"] >= 30
     assert pages["steward"] >= 30
-    assert pages["viewer"] >= 5
+    assert pages["contact"] >= 5

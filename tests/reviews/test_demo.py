@@ -4,11 +4,14 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from reviews.demo import seed_demo
 from reviews.models import (
+    Action,
+    ActionStatus,
     Audit,
     AuditStatus,
     CancellationDecision,
@@ -100,7 +103,11 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
     assert Disagreement.objects.filter(audit__in=signed_off, final_review__isnull=False).exists()
     for role in Role.values:
         assert User.objects.filter(groups__name=role).exists(), role
-    assert User.objects.get(username="viewer").force.code == "northamptonshire"
+    assert User.objects.get(username="contact").force.code == "hampshire"
+    # Actions for the demo force contact and supervisor, in every state they can meet.
+    actions = Action.objects.filter(audit__force__code="hampshire")
+    assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values) - {ActionStatus.WITHDRAWN}
+    assert actions.overdue(timezone.localdate()).exists()
     assert User.objects.get(username="steward").is_staff
     assert client.login(username="auditor", password="review-demo-2026")
 
@@ -122,6 +129,8 @@ def test_the_demo_data_comes_back_identical_when_wiped_and_loaded_again():
     seed_demo(only=SOME_FORCES)
     first = fingerprint()
 
+    # Wiped and loaded again, the demo data comes back identical.
+    Action.objects.all().delete()
     Disagreement.objects.all().delete()
     KnownAnswerItem.objects.all().delete()
     Review.objects.all().delete()

@@ -15,6 +15,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from reviews.models import (
+    ActionKind,
+    ActionOutcome,
+    ActionStatus,
     AuditStatus,
     CancellationDecision,
     CrimeRecord,
@@ -23,12 +26,14 @@ from reviews.models import (
     IncorrectReason,
     NoNeedToInformReason,
     Outcome,
+    ReminderSent,
     ReviewKind,
     ReviewStatus,
     Verdict,
     VictimInformed,
 )
 from tests.factories import (
+    ActionFactory,
     AuditCategoryFactory,
     AuditFactory,
     CrimeRecordFactory,
@@ -156,6 +161,16 @@ def resolved_disagreement(**values):
 def duplicate_known_answer():
     item = KnownAnswerItemFactory()
     return KnownAnswerItemFactory.build(audit=item.audit, decision=item.decision, added_by=item.added_by)
+
+
+def duplicate_action():
+    action = ActionFactory()
+    return ActionFactory.build(audit=action.audit, decision=action.decision, kind=action.kind)
+
+
+def duplicate_reminder():
+    sent = ReminderSent.objects.create(user=UserFactory(), sent_on=date(2026, 5, 1))
+    return ReminderSent(user=sent.user, sent_on=sent.sent_on)
 
 
 BROKEN = [
@@ -378,6 +393,55 @@ BROKEN = [
         "known_answer_unique_per_audit",
         {NON_FIELD_ERRORS: ["This decision is already a known-answer item of the audit."]},
     ),
+    # Action
+    Broken(
+        duplicate_action,
+        "action_one_per_finding",
+        {NON_FIELD_ERRORS: ["This finding already has its action."]},
+    ),
+    Broken(
+        lambda: changed(ActionFactory(), outcome=ActionOutcome.VICTIM_TOLD, victim_told_on=date(2026, 5, 1)),
+        "action_outcome_fits_kind",
+        {"outcome": ["Choose one of the outcomes for this kind of action."]},
+    ),
+    Broken(
+        lambda: changed(ActionFactory(), status=ActionStatus.OUTCOME_RECORDED),
+        "action_outcome_recorded_with_who",
+        {"outcome": ["Record the outcome, and who recorded it."]},
+    ),
+    Broken(
+        lambda: changed(ActionFactory(kind=ActionKind.TELL_VICTIM), outcome=ActionOutcome.VICTIM_TOLD),
+        "action_victim_told_on_iff_told",
+        {"victim_told_on": ["Enter the date the victim was told."]},
+        variant="told_without_date",
+    ),
+    Broken(
+        lambda: changed(ActionFactory(kind=ActionKind.TELL_VICTIM), victim_told_on=date(2026, 5, 1)),
+        "action_victim_told_on_iff_told",
+        {"victim_told_on": ["Give a date only when the victim was told."]},
+        variant="date_without_told",
+    ),
+    Broken(
+        lambda: changed(ActionFactory(), outcome=ActionOutcome.OTHER),
+        "action_outcome_details_required",
+        {"outcome_details": ["Describe what was done."]},
+    ),
+    Broken(
+        lambda: changed(
+            ActionFactory(),
+            status=ActionStatus.PUT_RIGHT,
+            outcome=ActionOutcome.CRIME_REINSTATED,
+            outcome_by=UserFactory(),
+        ),
+        "action_put_right_iff_accepted",
+        {"status": ["An action is put right only when a supervisor accepts its outcome."]},
+    ),
+    # ReminderSent
+    Broken(
+        duplicate_reminder,
+        "reminder_one_per_person_per_day",
+        {NON_FIELD_ERRORS: ["This person has already been sent a reminder that day."]},
+    ),
 ]
 
 
@@ -449,6 +513,8 @@ CHOICES = [
         ("review_first_victim_informed_valid",),
     ),
     (KnownAnswerItemFactory, {}, "decision_correct", "perhaps", ("known_answer_decision_correct_valid",)),
+    (ActionFactory, {}, "kind", "fix", ("action_kind_valid",)),
+    (ActionFactory, {}, "status", "closed", ("action_status_valid",)),
 ]
 CHOICE_IDS = [names[0] for *_, names in CHOICES]
 

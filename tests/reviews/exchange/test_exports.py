@@ -158,7 +158,7 @@ def test_audit_results_count_each_category_in_sql(client, supervisor):
     ]
 
 
-def test_a_force_viewer_exports_only_their_forces_signed_off_results(client, force_viewer, supervisor):
+def test_a_force_contact_exports_only_their_forces_signed_off_results(client, force_contact, supervisor):
     own = AuditFactory(name="Own signed off", status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=own)
     sign_off(own, by=supervisor)
@@ -166,12 +166,12 @@ def test_a_force_viewer_exports_only_their_forces_signed_off_results(client, for
     kent = AuditFactory(name="Kent signed off", force=force("kent"), status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=kent)
     sign_off(kent, by=supervisor)
-    client.force_login(force_viewer)
+    client.force_login(force_contact)
 
     reviews = csv_rows(download(client, "reviews"))
 
     assert {row["audit"] for row in reviews} == {"Own signed off"}
-    assert [row["auditor"] for row in reviews] == [""], "force viewers do not learn who reviewed what"
+    assert [row["auditor"] for row in reviews] == [""], "force contacts do not learn who reviewed what"
     assert download(client, "decisions").status_code == 403
     assert download(client, "reviews", query={"audit": kent.pk}).status_code == 404
     assert download(client, "results", query={"audit": kent.pk}).status_code == 404
@@ -259,13 +259,13 @@ def test_blank_templates_download_with_the_format_columns(client, auditor, table
     assert sheet.max_row == 1
 
 
-def test_the_start_page_links_to_the_downloads_a_user_may_have(client, auditor, force_viewer):
+def test_the_start_page_links_to_the_downloads_a_user_may_have(client, auditor, force_contact):
     client.force_login(auditor)
     page = client.get(reverse("home")).content.decode()
     assert reverse("export", args=["decisions", "csv"]) in page
     assert reverse("export", args=["results", "xlsx"]) in page
 
-    client.force_login(force_viewer)
+    client.force_login(force_contact)
     page = client.get(reverse("home")).content.decode()
     assert reverse("export", args=["decisions", "csv"]) not in page
     assert reverse("export", args=["reviews", "csv"]) in page

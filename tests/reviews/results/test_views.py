@@ -71,8 +71,8 @@ def test_only_supervisors_may_include_work_in_progress(client, audits, role):
     assert client.get(force_url("northamptonshire", audits["in_progress"])).status_code == 404
 
 
-def test_a_force_viewer_reads_their_own_forces_signed_off_results_only(client, audits, force_viewer):
-    client.force_login(force_viewer)
+def test_a_force_contact_reads_their_own_forces_signed_off_results_only(client, audits, force_contact):
+    client.force_login(force_contact)
 
     own = client.get(force_url("northamptonshire"), {"in_progress": "1"})
     assert own.status_code == 200
@@ -85,8 +85,8 @@ def test_a_force_viewer_reads_their_own_forces_signed_off_results_only(client, a
     assert client.get(force_url("northamptonshire", audits["in_progress"])).status_code == 404
 
 
-def test_the_national_comparison_sends_a_force_viewer_to_their_own_force(client, audits, force_viewer):
-    client.force_login(force_viewer)
+def test_the_national_comparison_sends_a_force_contact_to_their_own_force(client, audits, force_contact):
+    client.force_login(force_contact)
 
     response = client.get(reverse("national_comparison"), {"_export": "csv"}, follow=True)
 
@@ -127,11 +127,11 @@ def test_unknown_forces_audits_and_formats_are_not_found(client, audits, supervi
     assert client.get(path).status_code == 404
 
 
-def test_navigation_offers_each_role_its_summaries(client, audits, supervisor, force_viewer):
+def test_navigation_offers_each_role_its_summaries(client, audits, supervisor, force_contact):
     client.force_login(supervisor)
     assert 'href="/national/"' in client.get(reverse("home")).content.decode()
 
-    client.force_login(force_viewer)
+    client.force_login(force_contact)
     page = client.get(reverse("home")).content.decode()
     assert "Your force&#x27;s results" in page
     assert 'href="/forces/northamptonshire/"' in page

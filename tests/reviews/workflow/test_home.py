@@ -31,8 +31,8 @@ def test_audit_staff_see_every_audit(client, audits, role):
     assert audit_names(response) == {"Northamptonshire in progress", "Northamptonshire signed off", "Kent signed off"}
 
 
-def test_a_force_viewer_sees_only_their_own_forces_signed_off_audits(client, audits, force_viewer):
-    client.force_login(force_viewer)
+def test_a_force_contact_sees_only_their_own_forces_signed_off_audits(client, audits, force_contact):
+    client.force_login(force_contact)
 
     response = client.get(reverse("home"))
 
