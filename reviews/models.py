@@ -499,26 +499,16 @@ class ReviewQuerySet(models.QuerySet):
 
     def blind_for(self, user) -> "ReviewQuerySet":
         """These reviews less those whose answers `user` may not read yet. Until an audit is signed off, someone
-        who does not see others' work (`permissions.sees_others_work`: an auditor) reads only their own reviews,
-        and other people's submitted reviews of decisions they did not review in a blind pair: never the other
-        verdict of a pair they are part of (nor a final verdict settling it), however far the pair has got, and
-        never anyone's review not yet submitted. Once the audit is signed off everything in it may be read.
-        Supervisors and data stewards see everything."""
+        who does not see others' work (`permissions.sees_others_work`: an auditor) reads only their own reviews:
+        any decision of an open audit may yet be given to them as a blind second review (second reviews are added
+        whenever the share is raised, and assigned later), so no other auditor's verdict, notes or draft is
+        theirs to read, nor a final verdict settling a pair. Once the audit is signed off everything in it may
+        be read. Supervisors and data stewards see everything."""
         if permissions.sees_others_work(user):
             return self
         if user.pk is None:
             return self.none()
-        in_my_pair = Review.objects.filter(
-            audit_id=OuterRef("audit_id"),
-            decision_id=OuterRef("decision_id"),
-            auditor_id=user.pk,
-            kind__in=ReviewKind.blind_pair(),
-        )
-        return self.filter(
-            Q(auditor_id=user.pk)
-            | Q(audit__status=AuditStatus.SIGNED_OFF)
-            | (Q(status__in=ReviewStatus.finished()) & ~Exists(in_my_pair))
-        )
+        return self.filter(Q(auditor_id=user.pk) | Q(audit__status=AuditStatus.SIGNED_OFF))
 
     def counted_verdicts(self) -> "ReviewQuerySet":
         """One verdict per decision per audit, the one results count: the supervisor's final verdict where a

@@ -64,8 +64,9 @@ def sees_results(user) -> bool:
 
 def sees_others_work(user) -> bool:
     """Whether `user` sees every auditor's reviews in the audits they may see, at any time. Anyone else (an
-    auditor) is blind until an audit is signed off: they read their own reviews, never the other verdict of a
-    blind pair (primary and second review) they are part of, and never anyone's review not yet submitted.
+    auditor) is blind until an audit is signed off: they read their own reviews only, since any decision of an
+    open audit may yet be given to them as a blind second review, and so never another auditor's verdict, notes
+    or draft.
     `ReviewQuerySet.blind_for` applies this rule; every page, download and data administration list that
     shows reviews asks it."""
     return has_role(user, Role.SUPERVISOR, Role.DATA_STEWARD)
@@ -75,7 +76,7 @@ def sees_draw(user) -> bool:
     """Whether `user` sees how the sample was drawn: the seed and each category's population, checksum and
     drawn count. With them the draw can be run again, and the reviews it did not pick are the known-answer
     items, which must look like any other to auditors. Supervisors plan the draw and add those items; a force
-    viewer, who sees only signed-off audits and no reviews, may check that the sample was drawn fairly."""
+    contact, who sees only signed-off audits and no reviews, may check that the sample was drawn fairly."""
     return can_supervise(user) or is_force_contact(user)
 
 
@@ -108,19 +109,25 @@ def sees_actions(user) -> bool:
     return is_audit_staff(user) or is_force_contact(user)
 
 
+def acts_for_force(user, action) -> bool:
+    """The force's own contact, and nothing more (`is_force_contact`: never someone who also audits or supervises),
+    is who records what was done for its actions."""
+    return is_force_contact(user) and user.force_id == action.audit.force_id
+
+
 def may_record_outcome(user, action) -> bool:
     """Only the force's own contact records what was done, while the action waits for the force."""
-    return (
-        has_role(user, Role.FORCE_CONTACT)
-        and user.force_id is not None
-        and user.force_id == action.audit.force_id
-        and action.awaits_force
-    )
+    return acts_for_force(user, action) and action.awaits_force
+
+
+def settles_for(user, action) -> bool:
+    """A supervisor who did not record the action's outcome is who accepts or returns it."""
+    return can_supervise(user) and (action.outcome_by_id is None or action.outcome_by_id != user.pk)
 
 
 def may_settle_outcome(user, action) -> bool:
     """A supervisor accepts or returns a recorded outcome, never one they recorded themselves."""
-    return can_supervise(user) and action.awaits_supervisor and action.outcome_by_id != user.pk
+    return settles_for(user, action) and action.awaits_supervisor
 
 
 def may_administer_data(user) -> bool:

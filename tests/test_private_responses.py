@@ -42,8 +42,8 @@ def test_the_data_administration_pages_are_private(client, data_steward):
     assert_private(client.get(reverse("admin:reviews_review_changelist")))
 
 
-def test_a_refusal_to_a_signed_in_person_is_private_too(client, force_viewer):
-    client.force_login(force_viewer)
+def test_a_refusal_to_a_signed_in_person_is_private_too(client, force_contact):
+    client.force_login(force_contact)
 
     response = client.get(reverse("review_queue"))
 

@@ -47,6 +47,8 @@ def actions_raise(*, audit: Audit, by) -> dict[str, int]:
             elif action.status == ActionStatus.WITHDRAWN:
                 _clear_outcome(action)
                 action.status = ActionStatus.OPEN
+                # Due afresh from this sign-off, like any finding raised now.
+                action.due_on = due_date(audit)
                 record_change(action, by=by, reason=REINSTATED_REASON)
     for (decision_id, kind), action in existing.items():
         holds = decision_id in findings[kind]
@@ -64,7 +66,8 @@ def _clear_outcome(action: Action) -> None:
 
 
 def _locked(action: Action) -> Action:
-    return Action.objects.select_for_update().select_related("audit__force").get(pk=action.pk)
+    # Only the action's row: the audit's is the sign-off's to lock, so the two never wait on each other in a cycle.
+    return Action.objects.select_for_update(of=("self",)).select_related("audit__force").get(pk=action.pk)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django_tables2.export import ExportMixin
 from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
 from reviews.models import Action
-from reviews.permissions import may_record_outcome, may_settle_outcome, sees_actions
+from reviews.permissions import acts_for_force, may_record_outcome, may_settle_outcome, sees_actions, settles_for
 from reviews.remedies.exports import EscapedActionExport
 from reviews.remedies.filters import ActionFilter
 from reviews.remedies.forms import ActionReturnForm, OutcomeForm
@@ -128,8 +128,12 @@ class ActionOutcomeView(ActionObjectMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and sees_actions(request.user):
             action = self.get_action()
-            if not may_record_outcome(request.user, action):
-                raise PermissionDenied("Only the force's contact records an outcome, while the action is open.")
+            if not acts_for_force(request.user, action):
+                raise PermissionDenied("Only the force's contact records an outcome.")
+            if not action.awaits_force:
+                # Already recorded (a double submit, or a second tab): say so, and change nothing.
+                messages.info(request, f"This action is {action.get_status_display().lower()}: nothing was changed.")
+                return HttpResponseRedirect(action.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -172,8 +176,12 @@ class SupervisorActionMixin(ActionObjectMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and sees_actions(request.user):
             action = self.get_action()
-            if not may_settle_outcome(request.user, action):
+            if not settles_for(request.user, action):
                 raise PermissionDenied("Only a supervisor who did not record the outcome may accept or return it.")
+            if not action.awaits_supervisor:
+                # Already accepted or returned (a double submit, or another supervisor): say so, change nothing.
+                messages.info(request, f"This action is {action.get_status_display().lower()}: nothing was changed.")
+                return HttpResponseRedirect(action.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -165,7 +165,7 @@ def test_the_admin_refuses_reviews_for_a_signed_off_audit(client, data_steward, 
     assert snapshot() == before
 
 
-def test_the_admin_gives_reviews_only_to_auditors(client, data_steward, force_viewer):
+def test_the_admin_gives_reviews_only_to_auditors(client, data_steward, force_contact):
     DecisionFactory(crime_record__reference="NH/26/000001")
     before = snapshot()
     client.force_login(data_steward)

@@ -247,7 +247,7 @@ def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_pa
     assert list(Review.objects.values()) == before
 
 
-@pytest.mark.parametrize("role", [Role.FORCE_VIEWER, Role.SUPERVISOR, Role.DATA_STEWARD, None])
+@pytest.mark.parametrize("role", [Role.FORCE_CONTACT, Role.SUPERVISOR, Role.DATA_STEWARD, None])
 def test_reviews_go_only_to_people_with_the_auditor_role(tmp_path, decisions, northamptonshire, role):
     person = UserFactory(username="not_an_auditor", role=role, force=northamptonshire)
     before = snapshot()

@@ -84,7 +84,9 @@ def test_a_verdict_changed_from_no_to_yes_withdraws_its_action_with_history(audi
     assert [entry.status for entry in reconsider.history.order_by("history_date")] == ["open", "withdrawn"]
     assert len(kinds(audit)) == 3
 
-    # The verdict changed back: the same action opens again, with its history, and no second one is made.
+    # The verdict changed back weeks later: the same action opens again, with its history, and no second one is made;
+    # it is due afresh from this sign-off, not overdue the moment it opens.
+    Action.objects.filter(pk=reconsider.pk).update(due_on=timezone.localdate() - timedelta(days=30))
     audit_reopen(audit=audit, by=supervisor, reason="The evidence was not verifiable after all.")
     review_return(review=second, by=supervisor, comment="Back to incorrect.")
     submit(second, INCORRECT_TOLD)
@@ -93,6 +95,7 @@ def test_a_verdict_changed_from_no_to_yes_withdraws_its_action_with_history(audi
     reconsider.refresh_from_db()
     assert reconsider.status == ActionStatus.OPEN
     assert Action.objects.filter(decision=second.decision).count() == 1
+    assert not reconsider.is_overdue(timezone.localdate())
 
 
 def test_a_settled_disagreement_counts_its_final_verdict(supervisor, auditor):

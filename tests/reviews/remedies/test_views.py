@@ -6,13 +6,16 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AccessAction, AccessRecord
+from accounts.roles import Role
 from reviews.models import Action, ActionKind, ActionOutcome, ActionStatus
 from reviews.remedies.services import action_accept, action_record_outcome
+from tests.factories import UserFactory
 from tests.reviews.remedies.helpers import signed_off_audit
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +175,45 @@ def test_the_actions_list_and_force_page_run_the_same_queries_at_any_size(client
     # A supervisor's pinned count of the force page (tests/reviews/results/test_selectors.py, which includes the one
     # count of the actions), and the contact's force for the navigation.
     assert large[2] == 14
+
+
+def test_someone_who_also_audits_cannot_record_an_outcome_as_the_forces_contact(client, audit, northamptonshire):
+    # A force contact is tied to one force and nothing more: an auditor given the role as well still may not.
+    dual = UserFactory(username="dual", role=Role.AUDITOR)
+    dual.groups.add(Group.objects.get(name=Role.FORCE_CONTACT))
+    dual.force = northamptonshire
+    dual.save()
+    action = audit.actions.filter(kind=ActionKind.TELL_VICTIM).first()
+    client.force_login(dual)
+
+    response = client.post(
+        reverse("action_outcome", args=[action.pk]),
+        {"outcome": ActionOutcome.VICTIM_TOLD, "victim_told_on": "01/05/2026"},
+    )
+
+    assert response.status_code == 403
+    action.refresh_from_db()
+    assert action.status == ActionStatus.OPEN
+
+
+def test_a_double_submit_of_an_outcome_or_an_acceptance_says_so_and_changes_nothing(client, audit, contact, supervisor):
+    action = audit.actions.filter(kind=ActionKind.TELL_VICTIM).first()
+    client.force_login(contact)
+    url = reverse("action_outcome", args=[action.pk])
+    client.post(url, {"outcome": ActionOutcome.VICTIM_TOLD, "victim_told_on": "01/05/2026"})
+
+    again = client.post(url, {"outcome": ActionOutcome.VICTIM_TOLD, "victim_told_on": "02/05/2026"}, follow=True)
+
+    assert again.status_code == 200
+    assert "nothing was changed" in again.content.decode()
+    action.refresh_from_db()
+    assert (action.status, action.victim_told_on) == (ActionStatus.OUTCOME_RECORDED, date(2026, 5, 1))
+
+    client.force_login(supervisor)
+    client.post(reverse("action_accept", args=[action.pk]))
+    accepted_again = client.post(reverse("action_accept", args=[action.pk]), follow=True)
+
+    assert accepted_again.status_code == 200
+    assert "nothing was changed" in accepted_again.content.decode()
+    action.refresh_from_db()
+    assert action.status == ActionStatus.PUT_RIGHT
