@@ -70,6 +70,9 @@ def restore_deleted_disagreements(apps, schema_editor):
             closed_at=deleted.history_date,
             closed_reason=CLOSED_IN_AGREEMENT,
         )
+        # `detected_at` is set on creation: put back when the disagreement was really found.
+        Disagreement.objects.filter(pk=restored.pk).update(detected_at=deleted.detected_at)
+        restored.detected_at = deleted.detected_at
         HistoricalDisagreement.objects.create(
             id=restored.id,
             audit_id=restored.audit_id,

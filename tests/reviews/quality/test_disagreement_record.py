@@ -2,6 +2,7 @@
 it, with the reason in its history, where supervisors find it on the disagreements list; it is never deleted."""
 
 import importlib
+from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -107,6 +108,8 @@ def test_the_migration_restores_disagreements_deleted_in_agreement_as_closed(pai
     primary, second = pair(paired)
     submit(primary, CORRECT)
     submit(second, INCORRECT)
+    found = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    Disagreement.objects.update(detected_at=found)
     # As disagreements were removed before: deleted, with the reason in the history.
     deleted = Disagreement.objects.get()
     deleted._history_user = supervisor
@@ -123,6 +126,8 @@ def test_the_migration_restores_disagreements_deleted_in_agreement_as_closed(pai
     assert restored.state == DisagreementState.CLOSED
     assert restored.closed_reason == CLOSED_IN_AGREEMENT
     assert restored.history.filter(history_change_reason__startswith=CLOSED_IN_AGREEMENT).exists()
+    # Found when it was found, closed after.
+    assert restored.detected_at == found < restored.closed_at
 
 
 def test_a_final_verdict_sent_for_a_closed_disagreement_is_refused_with_a_message(client, paired, supervisor):

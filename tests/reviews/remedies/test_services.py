@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -184,3 +185,18 @@ def test_actions_cannot_be_deleted_through_the_data_administration_pages(audit, 
     response = client.post(f"/admin/reviews/action/{action.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Action.objects.filter(pk=action.pk).exists()
+
+
+def test_audits_signed_off_before_actions_existed_get_theirs_once_from_the_command(audit, supervisor, capsys):
+    # As an audit signed off before the service raised actions: its findings stand, its actions do not exist yet.
+    expected = kinds(audit)
+    Action.history.all().delete()
+    Action.objects.filter(audit=audit).delete()
+
+    call_command("raise_actions", "--user", supervisor.username)
+    call_command("raise_actions")
+
+    assert kinds(audit) == expected
+    assert "4 actions raised for 1 audit." in capsys.readouterr().out
+    assert Action.objects.filter(audit=audit).count() == 4
+    assert {action.history.earliest().history_user for action in audit.actions.all()} == {supervisor}

@@ -15,8 +15,8 @@ from accounts.models import AccessAction, AccessRecord
 from accounts.roles import Role
 from reviews.models import Action, ActionKind, ActionOutcome, ActionStatus
 from reviews.remedies.services import action_accept, action_record_outcome
-from tests.factories import UserFactory
-from tests.reviews.remedies.helpers import signed_off_audit
+from tests.factories import DecisionFactory, UserFactory, sampled_audit
+from tests.reviews.remedies.helpers import INCORRECT_TOLD, primaries, signed_off_audit, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +217,17 @@ def test_a_double_submit_of_an_outcome_or_an_acceptance_says_so_and_changes_noth
     assert "nothing was changed" in accepted_again.content.decode()
     action.refresh_from_db()
     assert action.status == ActionStatus.PUT_RIGHT
+
+
+def test_an_audit_in_progress_says_its_actions_come_at_sign_off_not_that_it_found_nothing(client, supervisor, auditor):
+    for number in range(2):
+        DecisionFactory(crime_record__reference=f"NH/OPEN/{number}", crime_record__offence_category="violence")
+    audit = sampled_audit(name="Open", sizes={"violence": 2}, seed=3, auditors=[auditor], by=supervisor)
+    for review in primaries(audit):
+        submit(review, INCORRECT_TOLD)
+    client.force_login(supervisor)
+
+    page = client.get(reverse("force_results", args=[audit.force.code]), {"in_progress": "1"}).content.decode()
+
+    assert "Actions are raised when the audit is signed off." in page
+    assert "the audit found no decision to reconsider" not in page
