@@ -4,8 +4,8 @@ two audits with its 95% interval (Newcombe's hybrid score method); and the plann
 given size can show, the sample a margin or a tolerable rate needs).
 
 The Wilson score interval is the one statsmodels computes with `proportion_confint(method="wilson")`, and the
-difference interval the one of `confint_proportions_2indep(method="newcomb")`; the tests compare them. It is written out here because the application needs nothing else from
-statsmodels and its numerical stack.
+difference interval the one of `confint_proportions_2indep(method="newcomb")`; the tests compare them. They are
+written out here because the application needs nothing else from statsmodels and its numerical stack.
 """
 
 from dataclasses import dataclass
