@@ -1,0 +1,256 @@
+"""Published results: freezing a force's results into the figures a version keeps, its canonical CSV, and reading
+versions back for the pages (a version's own page, a force's trend across its published audits).
+
+A version keeps counts, not rates: every rate, interval and change is worked out from them by `statistics`, the
+same way on every page, so a published figure reads the same for as long as the version is kept. The canonical
+CSV holds the rounded figures as published, and its SHA-256 lets anyone check a copy against the page.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import QuerySet
+
+from forces.models import Force
+from reviews.exchange.cells import escape_formula
+from reviews.models import (
+    CancellationDecision,
+    CrimeRecord,
+    Criterion,
+    IncorrectReason,
+    OffenceCategory,
+    PublishedResults,
+    Review,
+)
+from reviews.results.selectors import FIGURES, CategoryFigures, Figures, ForceResults
+from reviews.results.statistics import Change, Share
+
+SCHEMA = 1
+
+
+def _counts(figures: Figures) -> dict[str, int]:
+    return {name: getattr(figures, name) for name in FIGURES}
+
+
+def _share(share: Share | None) -> list[int] | None:
+    return [share.count, share.total] if share else None
+
+
+def freeze(results: ForceResults) -> dict:
+    """The figures of `results` (a signed-off audit's, from `selectors.force_results`) as a version keeps them."""
+    audit = results.audit
+    return {
+        "schema": SCHEMA,
+        "force": {"code": results.force.code, "name": results.force.name},
+        "audit": {
+            "id": audit.pk,
+            "name": audit.name,
+            "period_start": audit.period_start.isoformat(),
+            "period_end": audit.period_end.isoformat(),
+            "signed_off_at": audit.signed_off_at.isoformat(),
+            "recording_grade": audit.recording_grade,
+        },
+        "headline": results.headline,
+        "categories": [
+            {"category": figures.category, **_counts(figures), "national": _share(figures.national)}
+            for figures in results.categories
+        ],
+        "total": _counts(results.total),
+        "by_criterion": [
+            {"criterion": str(criterion), **_counts(figures)} for criterion, figures in results.by_criterion
+        ],
+        "by_reason": [{"reason": str(reason), "count": count} for reason, count in results.by_reason],
+        "incorrect": [
+            {
+                "review": review.pk,
+                "reference": review.decision.crime_record.reference,
+                "category": review.decision.crime_record.offence_category,
+                "criterion": review.decision.criterion,
+                "reason": review.incorrect_reason,
+            }
+            for review in results.incorrect_reviews
+        ],
+    }
+
+
+CSV_HEADER = [
+    "force",
+    "audit",
+    "period_start",
+    "period_end",
+    "signed_off",
+    "breakdown",
+    "group",
+    "reviewed",
+    "cannot_tell",
+    "correct",
+    "incorrect",
+    "incorrect_rate",
+    "incorrect_lower_95",
+    "incorrect_upper_95",
+    "victims_should_be_told",
+    "victims_not_told",
+    "victims_no_record",
+    "national_incorrect_rate",
+]
+
+
+def _figure_cells(figures: Figures, national: Share | None = None) -> list:
+    share = figures.incorrect_share
+    return [
+        figures.reviewed,
+        figures.cannot_tell,
+        figures.correct,
+        figures.incorrect,
+        share.percent if share.exists else "",
+        share.lower_percent if share.exists else "",
+        share.upper_percent if share.exists else "",
+        figures.victims_should,
+        figures.victims_not_told,
+        figures.victims_no_record,
+        national.percent if national and national.exists else "",
+    ]
+
+
+def canonical_csv(frozen: dict) -> str:
+    """The published figures as CSV: one row per category, the audit as a whole, each criterion and each reason,
+    every row naming its force and audit; UTF-8 with "\\n" line ends, so the same figures always give the same
+    bytes and the same SHA-256."""
+    results = thaw(frozen)
+    audit = frozen["audit"]
+    identity = [
+        escape_formula(frozen["force"]["name"]),
+        escape_formula(audit["name"]),
+        audit["period_start"],
+        audit["period_end"],
+        audit["signed_off_at"][:10],
+    ]
+    rows = [CSV_HEADER]
+    rows += [
+        [*identity, "category", figures.category, *_figure_cells(figures, figures.national)]
+        for figures in results.categories
+    ]
+    rows.append([*identity, "all", "all", *_figure_cells(results.total)])
+    rows += [
+        [*identity, "criterion", str(criterion), *_figure_cells(figures)] for criterion, figures in results.by_criterion
+    ]
+    rows += [[*identity, "reason", str(reason), "", "", "", count, *[""] * 7] for reason, count in results.by_reason]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class FrozenResults:
+    """A version's figures in the shape the force page's include reads (`selectors.ForceResults`), with the
+    headline as it was published."""
+
+    headline: str
+    categories: list[CategoryFigures]
+    total: Figures
+    by_criterion: list[tuple[Criterion, Figures]] = field(default_factory=list)
+    by_reason: list[tuple[IncorrectReason, int]] = field(default_factory=list)
+    incorrect_reviews: list[Review] = field(default_factory=list)
+
+
+def _figures(row: dict) -> Figures:
+    return Figures(**{name: row.get(name, 0) for name in FIGURES})
+
+
+def _incorrect_review(row: dict) -> Review:
+    # Unsaved instances carry the published reference, category, criterion and reason to the page as they were.
+    record = CrimeRecord(reference=row["reference"], offence_category=row["category"])
+    return Review(
+        pk=row["review"],
+        incorrect_reason=row["reason"],
+        decision=CancellationDecision(criterion=row["criterion"], crime_record=record),
+    )
+
+
+def thaw(frozen: dict) -> FrozenResults:
+    """The figures a version keeps, as the pages read them."""
+    return FrozenResults(
+        headline=frozen["headline"],
+        categories=[
+            CategoryFigures(
+                **_figures(row).__dict__,
+                category=row["category"],
+                national=Share(*row["national"]) if row["national"] else None,
+            )
+            for row in frozen["categories"]
+        ],
+        total=_figures(frozen["total"]),
+        by_criterion=[(Criterion(row["criterion"]), _figures(row)) for row in frozen["by_criterion"]],
+        by_reason=[(IncorrectReason(row["reason"]), row["count"]) for row in frozen["by_reason"]],
+        incorrect_reviews=[_incorrect_review(row) for row in frozen["incorrect"]],
+    )
+
+
+def published_version(*, force: Force, audit_id: int, version: int, user) -> PublishedResults | None:
+    """The version `version` of the published results of `force`'s audit `audit_id`, if `user` may read it."""
+    return (
+        PublishedResults.objects.visible_to(user)
+        .filter(force=force, audit_id=audit_id, version=version)
+        .select_related("force", "published_by")
+        .first()
+    )
+
+
+def current_versions(*, user) -> QuerySet[PublishedResults]:
+    """The standing version of every published audit `user` may read."""
+    return PublishedResults.objects.visible_to(user).current()
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One published audit in a category's trend, with the change since the audit before it (None for the
+    first)."""
+
+    version: PublishedResults
+    share: Share
+    change: Change | None
+
+    @property
+    def label(self) -> str:
+        return self.version.figures["audit"]["name"]
+
+    @property
+    def period_end(self) -> date:
+        return self.version.period_end
+
+
+@dataclass
+class CategoryTrend:
+    category: str
+    points: list[TrendPoint]
+
+    @property
+    def label(self) -> str:
+        return OffenceCategory(self.category).label
+
+
+def force_trend(*, force: Force, user) -> list[CategoryTrend]:
+    """Every published audit of `force` in date order, per category: its incorrect share and the change since
+    the audit before it that judged the category. One query, whatever the number of audits."""
+    versions = list(current_versions(user=user).filter(force=force).order_by("period_end", "signed_off_at", "pk"))
+    trends = {}
+    for version in versions:
+        for row in version.figures["categories"]:
+            share = _figures(row).incorrect_share
+            if not share.exists:
+                continue
+            points = trends.setdefault(row["category"], [])
+            change = Change(earlier=points[-1].share, later=share) if points else None
+            points.append(TrendPoint(version=version, share=share, change=change))
+    return [
+        CategoryTrend(category=category, points=trends[category])
+        for category in OffenceCategory.values
+        if category in trends
+    ]
