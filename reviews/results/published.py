@@ -11,6 +11,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.db.models import QuerySet
 
@@ -25,6 +26,7 @@ from reviews.models import (
     PublishedResults,
     Review,
 )
+from reviews.results.charts import IntervalChart, interval_chart
 from reviews.results.selectors import FIGURES, CategoryFigures, Figures, ForceResults
 from reviews.results.statistics import Change, Share
 
@@ -235,11 +237,26 @@ class CategoryTrend:
     def label(self) -> str:
         return OffenceCategory(self.category).label
 
+    @cached_property
+    def chart(self) -> IntervalChart:
+        """The category's rate at each published audit, oldest first, drawn like the other interval charts."""
+        return interval_chart(
+            title=f"{self.label}: incorrect rate at each published audit",
+            items=[
+                (point.label, point.share, point.change.verdict if point.change else "", None) for point in self.points
+            ],
+        )
+
 
 def force_trend(*, force: Force, user) -> list[CategoryTrend]:
     """Every published audit of `force` in date order, per category: its incorrect share and the change since
     the audit before it that judged the category. One query, whatever the number of audits."""
-    versions = list(current_versions(user=user).filter(force=force).order_by("period_end", "signed_off_at", "pk"))
+    versions = list(
+        current_versions(user=user)
+        .filter(force=force)
+        .select_related("force")
+        .order_by("period_end", "signed_off_at", "pk")
+    )
     trends = {}
     for version in versions:
         for row in version.figures["categories"]:
