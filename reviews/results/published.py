@@ -271,3 +271,16 @@ def force_trend(*, force: Force, user) -> list[CategoryTrend]:
         for category in OffenceCategory.values
         if category in trends
     ]
+
+
+def last_published_shares(*, force: Force) -> dict[str, tuple[str, Share]]:
+    """For each category, the incorrect share of `force`'s latest published audit that judged it, with that
+    audit's name: what planning assumes the next audit will find. One query."""
+    shares = {}
+    versions = PublishedResults.objects.current().filter(force=force).order_by("-period_end", "-signed_off_at")
+    for version in versions.only("figures"):
+        for row in version.figures["categories"]:
+            share = _figures(row).incorrect_share
+            if share.exists and row["category"] not in shares:
+                shares[row["category"]] = (version.figures["audit"]["name"], share)
+    return shares
