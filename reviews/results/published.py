@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.dateparse import parse_datetime
 
 from forces.models import Force
 from reviews.exchange.cells import escape_formula
 from reviews.models import (
+    Audit,
     CancellationDecision,
     CrimeRecord,
     Criterion,
@@ -27,7 +29,15 @@ from reviews.models import (
     Review,
 )
 from reviews.results.charts import IntervalChart, interval_chart
-from reviews.results.selectors import FIGURES, CategoryFigures, Figures, ForceResults
+from reviews.results.selectors import (
+    FIGURES,
+    CategoryFigures,
+    Figures,
+    ForceResults,
+    NationalComparison,
+    NationalRow,
+    Scope,
+)
 from reviews.results.statistics import Change, Share
 
 SCHEMA = 1
@@ -284,3 +294,132 @@ def last_published_shares(*, force: Force) -> dict[str, tuple[str, Share]]:
             if share.exists and row["category"] not in shares:
                 shares[row["category"]] = (version.figures["audit"]["name"], share)
     return shares
+
+
+# The national comparison from published versions: each force's latest published audit (in a period, when one is
+# chosen), read from the frozen figures, never from the live reviews.
+
+LATEST_PUBLISHED_FIRST = ["-period_end", "-signed_off_at", "-pk"]
+
+
+def latest_published(*, period: tuple[date, date] | None = None) -> QuerySet[PublishedResults]:
+    """Each force's latest current published version (latest period, then latest sign-off), as one query;
+    `period` keeps only versions whose period ends between its two dates."""
+    candidates = PublishedResults.objects.current()
+    if period:
+        candidates = candidates.filter(period_end__range=period)
+    latest = candidates.filter(force=OuterRef("force")).order_by(*LATEST_PUBLISHED_FIRST).values("pk")
+    return candidates.filter(pk=Subquery(latest[:1]))
+
+
+def _frozen_audit(frozen: dict) -> Audit:
+    # An unsaved audit carrying the published name, sign-off and grade to the table, as they were published.
+    audit = frozen["audit"]
+    return Audit(
+        pk=audit["id"],
+        name=audit["name"],
+        signed_off_at=parse_datetime(audit["signed_off_at"]),
+        recording_grade=audit["recording_grade"],
+    )
+
+
+def _pooled(rows: list[dict[str, Figures]], categories: list[str]) -> dict[str, Share]:
+    """The incorrect share per category pooled over rows of figures by category (a category appears once any
+    row reviewed it), as `selectors.national_comparison` pools the live figures."""
+    shares = {}
+    for category in categories:
+        figures = [row[category] for row in rows if category in row]
+        if any(each.reviewed for each in figures):
+            shares[category] = Share(sum(each.incorrect for each in figures), sum(each.judged for each in figures))
+    return shares
+
+
+def _by_category(frozen_categories: list[dict]) -> dict[str, Figures]:
+    return {row["category"]: _figures(row) for row in frozen_categories}
+
+
+def published_national_comparison(
+    *,
+    forces: QuerySet[Force],
+    categories: list[str] | None = None,
+    period: tuple[date, date] | None = None,
+) -> NationalComparison:
+    """The national comparison (the same rows as `selectors.national_comparison`) read from each force's latest
+    published version: the national shares pool all forces' versions, whichever forces are listed. Two queries
+    (the forces and the versions), whatever the number of forces, audits or reviews."""
+    categories = categories or [str(category) for category in OffenceCategory.audited()]
+    forces = list(forces.order_by("name"))
+    versions = {
+        version["force_id"]: version for version in latest_published(period=period).values("force_id", "figures")
+    }
+    figures = {force_id: _by_category(version["figures"]["categories"]) for force_id, version in versions.items()}
+    national = _pooled(list(figures.values()), categories)
+    rows = []
+    for force in forces:
+        own = figures.get(force.pk, {})
+        by_category = {
+            category: CategoryFigures(
+                **own.get(category, Figures()).__dict__, category=category, national=national.get(category)
+            )
+            for category in categories
+        }
+        victims = Share(
+            sum(each.victims_not_told for each in by_category.values()),
+            sum(each.victims_should for each in by_category.values()),
+        )
+        version = versions.get(force.pk)
+        audit = _frozen_audit(version["figures"]) if version else None
+        rows.append(NationalRow(force=force, audit=audit, categories=by_category, victims=victims))
+    return NationalComparison(
+        scope=Scope(),
+        categories=categories,
+        rows=rows,
+        national={category: national.get(category, Share(0, 0)) for category in categories},
+    )
+
+
+def financial_year_of(day: date) -> int:
+    """The financial year (April to March) `day` falls in, by the year it starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+@dataclass(frozen=True)
+class PeriodRates:
+    year: int
+    forces: int
+    national: dict[str, Share]
+
+    @property
+    def label(self) -> str:
+        return f"April {self.year} to March {self.year + 1}"
+
+
+def national_rates_by_period(*, categories: list[str] | None = None) -> list[PeriodRates]:
+    """For every financial year with a published audit, the national incorrect share per category pooled over
+    each force's latest published audit whose period ends in that year; latest year first. Two queries: which
+    versions are latest in each year, then their categories' figures."""
+    categories = categories or [str(category) for category in OffenceCategory.audited()]
+    latest: dict[tuple[int, int], int] = {}
+    rows = (
+        PublishedResults.objects.current().order_by(*LATEST_PUBLISHED_FIRST).values_list("pk", "force_id", "period_end")
+    )
+    for pk, force_id, period_end in rows:
+        latest.setdefault((financial_year_of(period_end), force_id), pk)
+    years: dict[int, list[int]] = {}
+    for (year, _), pk in latest.items():
+        years.setdefault(year, []).append(pk)
+    frozen = dict(
+        PublishedResults.objects.filter(pk__in=latest.values()).values_list("pk", "figures__categories").order_by()
+    )
+    return [
+        PeriodRates(
+            year=year,
+            forces=len(pks),
+            national=_full(_pooled([_by_category(frozen[pk]) for pk in pks], categories), categories),
+        )
+        for year, pks in sorted(years.items(), reverse=True)
+    ]
+
+
+def _full(shares: dict[str, Share], categories: list[str]) -> dict[str, Share]:
+    return {category: shares.get(category, Share(0, 0)) for category in categories}

@@ -27,7 +27,13 @@ from reviews.permissions import can_supervise, forces_visible_to, may_compare_fo
 from reviews.results.charts import interval_chart
 from reviews.results.filters import NationalFilter
 from reviews.results.forms import PublishForm
-from reviews.results.published import force_trend, published_version, thaw
+from reviews.results.published import (
+    force_trend,
+    national_rates_by_period,
+    published_national_comparison,
+    published_version,
+    thaw,
+)
 from reviews.results.publishing import audit_publish, publication_state
 from reviews.results.selectors import Scope, force_results, national_comparison
 from reviews.results.tables import EscapedTableExport, NationalTable
@@ -192,6 +198,13 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
 
     @cached_property
     def comparison(self):
+        if not self.scope.include_in_progress:
+            # What is quoted outside the audit team is what was published, never the live reviews.
+            return published_national_comparison(
+                forces=self.object_list,
+                categories=self.filterset.chosen_categories,
+                period=self.filterset.period_range,
+            )
         return national_comparison(
             forces=self.object_list,
             scope=self.scope,
@@ -264,6 +277,8 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
             )
             for category in comparison.categories
         ]
+        context["periods"] = national_rates_by_period(categories=comparison.categories)
+        context["categories"] = [OffenceCategory(category) for category in comparison.categories]
         query = self.request.GET.copy()
         query.pop(self.export_trigger_param, None)
         context["export_links"] = [

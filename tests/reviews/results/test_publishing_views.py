@@ -13,6 +13,7 @@ from reviews.results.publishing import audit_publish
 from reviews.workflow.services import audit_reopen, audit_sign_off
 from tests.factories import UserFactory
 from tests.reviews.results import summary_data as data
+from tests.reviews.results.test_views import page_table
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +128,45 @@ def test_the_force_page_shows_each_published_audit_with_the_change_and_a_table(c
     assert "2 of 20" in trend
     assert "<strong>improved</strong>" in trend
     assert trend.index("Northamptonshire 2024-25") < trend.index("Northamptonshire 2025-26")
+
+
+def _national_row(client, force_name, **params):
+    rows = page_table(client.get(reverse("national_comparison"), params))
+    return next(row for row in rows if row["Force"] == force_name)
+
+
+def test_the_national_page_reads_published_results_only(client, audit, supervisor):
+    client.force_login(supervisor)
+
+    assert _national_row(client, "Northamptonshire Police")["Latest audit"] == "not audited"
+    audit_publish(audit=audit, by=supervisor)
+    assert _national_row(client, "Northamptonshire Police")["Other sexual offences"].startswith("10.0%")
+
+    # Reopened and changed, the audit's live figures move; the page keeps to what was published.
+    audit_reopen(audit=audit, by=supervisor, reason="Checking")
+    audit.reviews.update(decision_correct="no", incorrect_reason="avi_not_verifiable")
+    audit_sign_off(audit=audit, by=supervisor)
+    assert _national_row(client, "Northamptonshire Police")["Other sexual offences"].startswith("10.0%")
+    audit_publish(audit=audit, by=supervisor, correction_note="Every verdict was re-examined.")
+    assert _national_row(client, "Northamptonshire Police")["Other sexual offences"].startswith("100.0%")
+
+
+def test_the_national_rates_of_every_financial_year_stand_side_by_side(client, supervisor):
+    for code, name, end, incorrect in [
+        ("kent", "Kent 2024-25", date(2025, 3, 31), 4),
+        ("essex", "Essex 2024-25", date(2024, 12, 31), 2),
+        ("kent", "Kent 2025-26", date(2026, 3, 31), 1),
+    ]:
+        each = data.audit(code, name, period_end=end, categories=[OTHER_SEXUAL])
+        data.reviews(each, OTHER_SEXUAL, correct=20 - incorrect, incorrect=incorrect)
+    data.publish_signed_off()
+    client.force_login(supervisor)
+
+    page = client.get(reverse("national_comparison"), {"period": "2024"}).content.decode()
+
+    periods = page[page.index('id="period-rates"') : page.index("</table>", page.index('id="period-rates"'))]
+    later, earlier = periods.index("April 2025 to March 2026"), periods.index("April 2024 to March 2025 (shown)")
+    assert later < earlier
+    assert "1 of 20" in periods[later:earlier]
+    assert "6 of 40" in periods[earlier:]
+    assert _national_row(client, "Kent Police", period="2024")["Latest audit"].startswith("Kent 2024-25")
