@@ -14,7 +14,7 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 from forces.models import Force
 from reviews.exchange.cells import escape_formula
@@ -170,6 +170,13 @@ class FrozenResults:
     by_criterion: list[tuple[Criterion, Figures]] = field(default_factory=list)
     by_reason: list[tuple[IncorrectReason, int]] = field(default_factory=list)
     incorrect_reviews: list[Review] = field(default_factory=list)
+    audit: Audit | None = None
+    audits: list[Audit] = field(default_factory=list)
+    version: PublishedResults | None = None
+
+    @property
+    def earlier_audits(self) -> list[Audit]:
+        return [audit for audit in self.audits if audit.pk != self.audit.pk]
 
 
 def _figures(row: dict) -> Figures:
@@ -318,6 +325,8 @@ def _frozen_audit(frozen: dict) -> Audit:
     return Audit(
         pk=audit["id"],
         name=audit["name"],
+        period_start=parse_date(audit["period_start"]),
+        period_end=parse_date(audit["period_end"]),
         signed_off_at=parse_datetime(audit["signed_off_at"]),
         recording_grade=audit["recording_grade"],
     )
@@ -423,3 +432,24 @@ def national_rates_by_period(*, categories: list[str] | None = None) -> list[Per
 
 def _full(shares: dict[str, Share], categories: list[str]) -> dict[str, Share]:
     return {category: shares.get(category, Share(0, 0)) for category in categories}
+
+
+def published_force_results(*, force: Force, user, audit_id: int | None = None) -> FrozenResults | None:
+    """`force`'s published results as a force contact reads them: the standing version of the audit `audit_id`,
+    or of the force's latest published audit, with the force's other published audits. None when `audit_id` has
+    no published version `user` may read (the view answers 404); results with `audit` None when the force has
+    none at all ("not audited"). One query."""
+    versions = list(current_versions(user=user).filter(force=force).order_by(*LATEST_PUBLISHED_FIRST))
+    if audit_id is None:
+        version = versions[0] if versions else None
+    else:
+        version = next((candidate for candidate in versions if candidate.audit_id == audit_id), None)
+        if version is None:
+            return None
+    if version is None:
+        return FrozenResults(headline="", categories=[], total=Figures())
+    results = thaw(version.figures)
+    results.audit = _frozen_audit(version.figures)
+    results.audits = [_frozen_audit(each.figures) for each in versions]
+    results.version = version
+    return results

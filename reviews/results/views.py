@@ -23,13 +23,20 @@ from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
 from forces.models import Force
 from reviews.models import OffenceCategory
-from reviews.permissions import can_supervise, forces_visible_to, may_compare_forces, may_include_work_in_progress
+from reviews.permissions import (
+    can_supervise,
+    forces_visible_to,
+    is_force_contact,
+    may_compare_forces,
+    may_include_work_in_progress,
+)
 from reviews.results.charts import interval_chart
 from reviews.results.filters import NationalFilter
 from reviews.results.forms import PublishForm
 from reviews.results.published import (
     force_trend,
     national_rates_by_period,
+    published_force_results,
     published_national_comparison,
     published_version,
     thaw,
@@ -67,7 +74,11 @@ class ForceResultsView(LoginRequiredMixin, ScopeMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         force = get_object_or_404(forces_visible_to(user), code=self.kwargs["code"])
-        results = force_results(force=force, user=user, scope=self.scope, audit_id=self.kwargs.get("audit_id"))
+        if is_force_contact(user):
+            # A force reads what was published about it, never the live reviews.
+            results = published_force_results(force=force, user=user, audit_id=self.kwargs.get("audit_id"))
+        else:
+            results = force_results(force=force, user=user, scope=self.scope, audit_id=self.kwargs.get("audit_id"))
         if results is None:
             raise Http404("No such audit of this force.")
         context.update(

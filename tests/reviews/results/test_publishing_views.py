@@ -170,3 +170,20 @@ def test_the_national_rates_of_every_financial_year_stand_side_by_side(client, s
     assert "1 of 20" in periods[later:earlier]
     assert "6 of 40" in periods[earlier:]
     assert _national_row(client, "Kent Police", period="2024")["Latest audit"].startswith("Kent 2024-25")
+
+
+def test_a_force_contact_reads_the_published_version_and_not_the_live_reviews(client, audit, supervisor, force_viewer):
+    client.force_login(force_viewer)
+    url = reverse("force_results", args=["northamptonshire"])
+
+    assert "Northamptonshire Police: not audited." in client.get(url).content.decode()
+    version = audit_publish(audit=audit, by=supervisor)
+    audit_reopen(audit=audit, by=supervisor, reason="Checking")
+    audit.reviews.update(decision_correct="no", incorrect_reason="avi_not_verifiable")
+    audit_sign_off(audit=audit, by=supervisor)
+
+    page = client.get(url).content.decode()
+    assert "wrongly cancelled 1 in 10 other sexual offence records reviewed (2 of 20)" in page
+    assert version.get_absolute_url() in page
+    assert client.get(reverse("force_audit_results", args=["northamptonshire", audit.pk])).status_code == 200
+    assert client.get(reverse("force_audit_results", args=["northamptonshire", audit.pk + 100])).status_code == 404
