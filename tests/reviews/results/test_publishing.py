@@ -14,6 +14,7 @@ from reviews.results.publishing import audit_publish
 from reviews.workflow.services import audit_reopen, audit_sign_off
 from tests.factories import AuditFactory, UserFactory
 from tests.reviews.results import summary_data as data
+from tests.reviews.test_models import assert_violates, full_clean_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,25 @@ def test_the_trend_gives_each_change_with_its_verdict(supervisor):
         "improved",
         "no clear change",
     ]
+
+
+def _copy(published, **changes) -> PublishedResults:
+    fields = {
+        field.name: getattr(published, field.name)
+        for field in PublishedResults._meta.concrete_fields
+        if field.name not in {"id", "superseded_at"}
+    }
+    return PublishedResults(**{**fields, **changes})
+
+
+def test_the_database_keeps_one_current_version_per_audit_and_a_note_on_every_correction(audit, supervisor):
+    version = audit_publish(audit=audit, by=supervisor)
+
+    assert_violates(_copy(version, version=2, correction_note="Again").save, "published_results_one_current_per_audit")
+    assert_violates(
+        _copy(version, version=1, superseded_at=version.published_at).save,
+        "published_results_version_unique_per_audit",
+    )
+    unnoted = _copy(version, version=2, superseded_at=version.published_at)
+    assert_violates(unnoted.save, "published_results_correction_has_note")
+    assert full_clean_errors(unnoted)["correction_note"] == ["Say what the correction changed."]
