@@ -9,11 +9,13 @@ CSV holds the rounded figures as published, and its SHA-256 lets anyone check a 
 import csv
 import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
 from django.utils.dateparse import parse_date, parse_datetime
 
 from forces.models import Force
@@ -358,10 +360,16 @@ def published_national_comparison(
     (the forces and the versions), whatever the number of forces, audits or reviews."""
     categories = categories or [str(category) for category in OffenceCategory.audited()]
     forces = list(forces.order_by("name"))
+    # Only the parts of the frozen figures the table needs, not the whole force page.
     versions = {
-        version["force_id"]: version for version in latest_published(period=period).values("force_id", "figures")
+        version["force_id"]: version
+        for version in latest_published(period=period).values(
+            "force_id",
+            frozen_audit=KeyTextTransform("audit", "figures"),
+            categories=KeyTextTransform("categories", "figures"),
+        )
     }
-    figures = {force_id: _by_category(version["figures"]["categories"]) for force_id, version in versions.items()}
+    figures = {force_id: _by_category(json.loads(version["categories"])) for force_id, version in versions.items()}
     national = _pooled(list(figures.values()), categories)
     rows = []
     for force in forces:
@@ -377,7 +385,7 @@ def published_national_comparison(
             sum(each.victims_should for each in by_category.values()),
         )
         version = versions.get(force.pk)
-        audit = _frozen_audit(version["figures"]) if version else None
+        audit = _frozen_audit({"audit": json.loads(version["frozen_audit"])}) if version else None
         rows.append(NationalRow(force=force, audit=audit, categories=by_category, victims=victims))
     return NationalComparison(
         scope=Scope(),
