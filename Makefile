@@ -35,13 +35,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-build/static/.built: node_modules/.package-lock.json $(wildcard assets/scss/*.scss assets/js/* assets/images/*)
+build/static/.built: node_modules/.package-lock.json $(wildcard assets/scss/*.scss assets/css/* assets/js/* assets/images/*)
 	rm -rf build/static
 	mkdir -p build/static/css build/static/js build/static/images build/static/govuk/assets
 	npm run --silent build:css
 	cp -R node_modules/govuk-frontend/dist/govuk/assets/images build/static/govuk/assets/
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js build/static/govuk/
 	cp assets/js/* build/static/js/
+	cp assets/css/* build/static/css/
 	cp assets/images/* build/static/images/
 	touch $@
 

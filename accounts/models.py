@@ -104,6 +104,9 @@ class User(AbstractUser):
         """Names of the roles (groups) this user holds; read once per request."""
         if not self.is_active:
             return frozenset()
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            # Groups fetched with a list of people (`prefetch_related("groups")`) need no query per person.
+            return frozenset(group.name for group in self.groups.all() if group.name in Role.values)
         return frozenset(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
     def has_role(self, role: Role) -> bool:

@@ -2,9 +2,11 @@
 resources read files and check rows with the import engine's own code (`reviews.exchange.resources`), downloads
 on the access records, and a signed-off audit's reviews read-only."""
 
+from django import forms
 from django.contrib import admin, messages
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import ConfirmImportForm, ImportForm
 
 from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
@@ -12,7 +14,7 @@ from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
 from reviews.models import Audit, AuditCategory, CancellationDecision, CrimeRecord, PublishedResults, Review
-from reviews.permissions import may_administer_data
+from reviews.permissions import may_administer_data, sees_draw
 
 
 class LockedAuditMixin:
@@ -163,11 +165,34 @@ class AuditAdmin(RecordedExportMixin, ExportMixin, LockedAuditMixin, admin.Model
     def _audit_of(self, obj: Audit) -> Audit:
         return obj
 
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        # The seed would let someone run the draw again, as on the audit page (see `sees_draw`).
+        return exclude if sees_draw(request.user) else [*exclude, "seed"]
+
+
+REOPEN_APPROVED_LABEL = "Reopen approved reviews the file changes"
+REOPEN_APPROVED_HELP = (
+    "Left unticked, a row that would change an approved review is an error. Ticked, each such review goes back "
+    "to submitted for approval, and its history names you."
+)
+
+
+class ReviewImportForm(ImportForm):
+    reopen_approved = forms.BooleanField(required=False, label=REOPEN_APPROVED_LABEL, help_text=REOPEN_APPROVED_HELP)
+
+
+class ReviewConfirmImportForm(ConfirmImportForm):
+    # The choice made on the upload form, carried to the confirm step.
+    reopen_approved = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
 
 @admin.register(Review)
 class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
     resource_classes = [ReviewResource]
     file_spec = REVIEW_FILE
+    import_form_class = ReviewImportForm
+    confirm_form_class = ReviewConfirmImportForm
     list_display = ["decision", "audit", "kind", "auditor", "status", "decision_correct", "victim_informed"]
     list_filter = ["status", "kind", "decision_correct", "victim_informed", "audit__status", "audit__force"]
     list_select_related = ["decision__crime_record__force", "audit__force", "auditor"]
@@ -178,6 +203,17 @@ class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
 
     def _audit_of(self, obj: Review) -> Audit:
         return obj.audit
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["reopen_approved"] = import_form.cleaned_data.get("reopen_approved", False)
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        chosen = getattr(form, "cleaned_data", {}).get("reopen_approved", False)
+        return {**super().get_import_resource_kwargs(request, **kwargs), "reopen_approved": chosen}
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_object(request, object_id)

@@ -1,13 +1,16 @@
-"""Realistic, deterministic demonstration data: a few forces' cancelled and transferred crimes, two
-audits and one user per role. For local use only; nothing here is real data."""
+"""Realistic, deterministic demonstration data: eight forces' cancelled and transferred crimes over up to three
+financial years, two signed-off audits of each force a year apart (with second reviews, settled disagreements and
+findings), one audit in progress with reviews at every stage, and one user per role. For local use only; nothing
+here is real data."""
 
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -16,6 +19,7 @@ from reviews.exchange.decisions import decision_record
 from reviews.models import (
     Audit,
     AuthoriserRole,
+    CancellationDecision,
     Criterion,
     IncorrectReason,
     NoNeedToInformReason,
@@ -27,27 +31,55 @@ from reviews.models import (
     Verdict,
     VictimInformed,
 )
-from reviews.quality.services import audit_set_second_review_share
+from reviews.quality.services import audit_set_second_review_share, disagreement_resolve, known_answer_add
 from reviews.workflow.planning import audit_create, audit_draw_sample
-from reviews.workflow.services import audit_assign_evenly, audit_sign_off, review_approve, review_return, review_save
+from reviews.workflow.services import (
+    audit_approve_submitted,
+    audit_assign_evenly,
+    audit_sign_off,
+    review_approve,
+    review_return,
+    review_save,
+)
 
 SEED = 20260401
 DEMO_PASSWORD = "review-demo-2026"
-DECISIONS_PER_FORCE = 240
-PERIOD_START = date(2025, 4, 1)
-PERIOD_END = date(2026, 3, 31)
+# Decisions per force and financial year: enough for a sample of 20 in each audited category.
+DECISIONS_PER_PERIOD = 240
+SAMPLE_SIZE = 20
 
-# (force code, reference prefix)
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date
+    signed_off_on: date
+
+    @property
+    def audit_name(self) -> str:
+        return f"Cancellations {self.label}"
+
+
+PERIODS = {
+    "2023-24": Period("2023-24", date(2023, 4, 1), date(2024, 3, 31), date(2024, 6, 14)),
+    "2024-25": Period("2024-25", date(2024, 4, 1), date(2025, 3, 31), date(2025, 6, 13)),
+    "2025-26": Period("2025-26", date(2025, 4, 1), date(2026, 3, 31), date(2026, 6, 12)),
+}
+IN_PROGRESS = "in progress"
+
+# (force code, reference prefix, {period: signed off or in progress}). Every force but one has two signed-off
+# audits a year apart; Northamptonshire is audited every year and its latest audit is under way.
 DEMO_FORCES = [
-    ("northamptonshire", "NH"),
-    ("hampshire", "HC"),
-    ("west-yorkshire", "WY"),
-    ("kent", "KP"),
-    ("dyfed-powys", "DP"),
+    ("northamptonshire", "NH", {"2023-24": True, "2024-25": True, "2025-26": False}),
+    ("hampshire", "HC", {"2024-25": True, "2025-26": True}),
+    ("west-yorkshire", "WY", {"2024-25": True, "2025-26": True}),
+    ("kent", "KP", {"2024-25": True, "2025-26": True}),
+    ("dyfed-powys", "DP", {"2024-25": True, "2025-26": True}),
+    ("merseyside", "MP", {"2024-25": True, "2025-26": True}),
+    ("durham", "DU", {"2024-25": True, "2025-26": True}),
+    ("avon-and-somerset", "AS", {"2024-25": True, "2025-26": True}),
 ]
-
-# (force code, signed off?): one audit in progress, one finished.
-DEMO_AUDITS = [("northamptonshire", False), ("hampshire", True)]
 
 DEMO_USERS = [
     # username, first name, last name, role, force code (force viewers only)
@@ -138,14 +170,17 @@ def random_decision(rng: random.Random, *, period_start: date, period_end: date,
     }
 
 
-def _decisions_for(force: Force, prefix: str, rng: random.Random, others: list[Force]) -> int:
-    """Create the force's demo decisions unless it has them already; returns how many were created."""
-    if force.crime_records.filter(reference__startswith=f"{prefix}/").exists():
+def _decisions_for(force: Force, prefix: str, period: Period, rng: random.Random, others: list[Force]) -> int:
+    """Create the force's demo decisions for `period` unless it has them already; returns how many were created.
+    Each period numbers its references from its own block, so references never collide across periods."""
+    first = 1 + list(PERIODS).index(period.label) * DECISIONS_PER_PERIOD
+    mine = force.crime_records.filter(reference__startswith=f"{prefix}/")
+    if mine.filter(decision__decided_on__range=(period.start, period.end)).exists():
         return 0
-    for number in range(1, DECISIONS_PER_FORCE + 1):
-        fields = random_decision(rng, period_start=PERIOD_START, period_end=PERIOD_END, receiving_forces=others)
+    for number in range(first, first + DECISIONS_PER_PERIOD):
+        fields = random_decision(rng, period_start=period.start, period_end=period.end, receiving_forces=others)
         decision_record(force=force, reference=f"{prefix}/{fields['recorded_on']:%y}/{number:06d}", **fields)
-    return DECISIONS_PER_FORCE
+    return DECISIONS_PER_PERIOD
 
 
 def _users() -> tuple[int, dict[str, User]]:
@@ -200,81 +235,137 @@ def _answers(review: Review, rng: random.Random) -> dict:
 # submitted review the supervisor sent back with a comment.
 IN_PROGRESS_STATES = [ReviewStatus.TO_DO, ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.APPROVED, "returned"]
 
-
-def _audit(
-    *,
-    force: Force,
-    name: str,
-    rng: random.Random,
-    supervisor: User,
-    auditors: list[User],
-    signed_off: bool,
-) -> int:
-    """Plan, draw, assign and work through one audit with the same services the pages use."""
-    if Audit.objects.filter(force=force, name=name).exists():
-        return 0
-    audit = audit_create(
-        force=force,
-        name=name,
-        period_start=PERIOD_START,
-        period_end=PERIOD_END,
-        categories=dict.fromkeys(OffenceCategory.audited(), 5),
-        created_by=supervisor,
-        seed=rng.randrange(2**31),
-        recording_grade=RecordingGrade.GOOD if signed_off else "",
-    )
-    audit_draw_sample(audit=audit, by=supervisor)
-    audit_assign_evenly(audit=audit, auditors=auditors, by=supervisor)
-    reviews = (
-        audit.reviews.filter(kind=ReviewKind.PRIMARY)
-        .select_related("decision", "auditor")
-        .order_by("decision__crime_record__offence_category", "sample_position")
-    )
-    states = [ReviewStatus.APPROVED] if signed_off else IN_PROGRESS_STATES
-    for index, review in enumerate(reviews):
-        state = states[index % len(states)]
-        if state == ReviewStatus.TO_DO:
-            continue
-        if state == ReviewStatus.DRAFT:
-            answers, submit = {"decision_correct": Verdict.YES}, False
-        else:
-            answers, submit = _answers(review, rng), True
-        review = review_save(review=review, by=review.auditor, answers=answers, version=review.version, submit=submit)
-        if state == ReviewStatus.APPROVED:
-            review_approve(review=review, by=supervisor)
-        elif state == "returned":
-            review_return(review=review, by=supervisor, comment="Check the rationale again against the criterion.")
-    if signed_off:
-        audit_sign_off(audit=audit, by=supervisor)
-    else:
-        _second_reviews(audit=audit, rng=rng, supervisor=supervisor, auditors=auditors)
-    return 1
-
-
-# One second review per category of the in-progress audit (10% of 5, rounded up).
+# Every audit has blind second reviews of 10% of each category's sample (two of 20).
 DEMO_SECOND_REVIEW_SHARE = 10
 
 
-def _second_reviews(*, audit: Audit, rng: random.Random, supervisor: User, auditors: list[User]) -> None:
-    """Blind second reviews in the in-progress audit: the first one agrees with its primary review, the
-    second one does not (a disagreement waiting for the supervisor), the rest are still to do."""
-    audit_set_second_review_share(audit=audit, share=DEMO_SECOND_REVIEW_SHARE, by=supervisor)
-    audit_assign_evenly(audit=audit, auditors=auditors, by=supervisor)
-    seconds = (
+@dataclass
+class DemoAudit:
+    """What one demo audit needs: whose, which period, who works on it and how its verdicts are drawn."""
+
+    force: Force
+    period: Period
+    signed_off: bool
+    supervisor: User
+    auditors: list[User]
+    rng: random.Random
+
+
+def _audit(plan: DemoAudit) -> int:
+    """Plan, draw, assign and work through one audit with the same services the pages use."""
+    if Audit.objects.filter(force=plan.force, name=plan.period.audit_name).exists():
+        return 0
+    audit = audit_create(
+        force=plan.force,
+        name=plan.period.audit_name,
+        period_start=plan.period.start,
+        period_end=plan.period.end,
+        categories=dict.fromkeys(OffenceCategory.audited(), SAMPLE_SIZE),
+        created_by=plan.supervisor,
+        seed=plan.rng.randrange(2**31),
+        recording_grade=plan.rng.choice([RecordingGrade.GOOD, RecordingGrade.REQUIRES_IMPROVEMENT])
+        if plan.signed_off
+        else "",
+    )
+    audit_draw_sample(audit=audit, by=plan.supervisor)
+    if not plan.signed_off:
+        _known_answer(audit, plan)
+    audit_assign_evenly(audit=audit, auditors=plan.auditors, by=plan.supervisor)
+    states = [ReviewStatus.SUBMITTED] if plan.signed_off else IN_PROGRESS_STATES
+    for index, review in enumerate(_primary_reviews(audit)):
+        _work(review, states[index % len(states)], plan)
+    _second_reviews(audit, plan)
+    if plan.signed_off:
+        _finish(audit, plan)
+    return 1
+
+
+def _primary_reviews(audit: Audit):
+    return (
+        audit.reviews.filter(kind=ReviewKind.PRIMARY)
+        .select_related("decision", "auditor")
+        .order_by("decision__crime_record__offence_category", "sample_position", "pk")
+    )
+
+
+def _work(review: Review, state: str, plan: DemoAudit) -> None:
+    """Bring one primary review to `state` as its auditor and the supervisor would."""
+    if state == ReviewStatus.TO_DO:
+        return
+    if state == ReviewStatus.DRAFT:
+        answers, submit = {"decision_correct": Verdict.YES}, False
+    else:
+        answers, submit = _answers(review, plan.rng), True
+    review = review_save(review=review, by=review.auditor, answers=answers, version=review.version, submit=submit)
+    if state == ReviewStatus.APPROVED:
+        review_approve(review=review, by=plan.supervisor)
+    elif state == "returned":
+        review_return(review=review, by=plan.supervisor, comment="Check the rationale again against the criterion.")
+
+
+def _known_answer(audit: Audit, plan: DemoAudit) -> None:
+    """One decision whose verdict a force review panel already settled, hidden among the sampled ones."""
+    outside = (
+        CancellationDecision.objects.for_force(audit.force_id)
+        .filter(decided_on__range=(audit.period_start, audit.period_end), criterion=Criterion.C2)
+        .exclude(reviews__audit=audit)
+        .order_by("crime_record__reference")
+        .values_list("crime_record__reference", flat=True)
+        .first()
+    )
+    if outside:
+        known_answer_add(
+            audit=audit,
+            reference=outside,
+            decision_correct=Verdict.NO,
+            source="Force crime review panel, March 2026: the additional information was never verified.",
+            by=plan.supervisor,
+        )
+
+
+def _second_reviews(audit: Audit, plan: DemoAudit) -> None:
+    """Blind second reviews: most agree with their primary review; in a signed-off audit one in three audits has a
+    disagreement the supervisor settled, and the audit in progress has one waiting for the supervisor."""
+    audit_set_second_review_share(audit=audit, share=DEMO_SECOND_REVIEW_SHARE, by=plan.supervisor)
+    audit_assign_evenly(audit=audit, auditors=plan.auditors, by=plan.supervisor)
+    seconds = list(
         audit.reviews.filter(kind=ReviewKind.SECOND)
         .select_related("primary_review__decision", "primary_review__auditor", "auditor")
         .order_by("decision__crime_record__offence_category", "pk")
     )
-    for agree, second in zip((True, False), seconds, strict=False):
+    # The audit in progress leaves all but two second reviews to do.
+    if not plan.signed_off:
+        seconds = seconds[:2]
+    disagreeing = 1 if not plan.signed_off or plan.rng.random() < 1 / 3 else None
+    for index, second in enumerate(seconds):
         primary = second.primary_review
         if not primary.is_finished:
             primary = review_save(
-                review=primary, by=primary.auditor, answers=_answers(primary, rng), version=primary.version, submit=True
+                review=primary,
+                by=primary.auditor,
+                answers=_answers(primary, plan.rng),
+                version=primary.version,
+                submit=True,
             )
         answers = primary.answers()
-        if not agree:
+        if index == disagreeing:
             answers = _disagreeing(answers)
         review_save(review=second, by=second.auditor, answers=answers, version=second.version, submit=True)
+
+
+def _finish(audit: Audit, plan: DemoAudit) -> None:
+    """Settle the audit's disagreements, approve every review and sign the audit off on its period's date."""
+    for disagreement in audit.disagreements.unresolved().select_related("second_review"):
+        disagreement_resolve(
+            disagreement=disagreement,
+            by=plan.supervisor,
+            answers=disagreement.second_review.answers(),
+            reason="The second reviewer is right: the rationale does not meet the criterion's test.",
+        )
+    audit_approve_submitted(audit=audit, by=plan.supervisor)
+    audit_sign_off(audit=audit, by=plan.supervisor)
+    signed_off_at = timezone.make_aware(datetime.combine(plan.period.signed_off_on, time(15, 30)))
+    Audit.objects.filter(pk=audit.pk).update(signed_off_at=signed_off_at)
 
 
 def _disagreeing(answers: dict) -> dict:
@@ -289,26 +380,32 @@ def _disagreeing(answers: dict) -> dict:
 
 
 @transaction.atomic
-def seed_demo() -> SeedResult:
-    """Create the demonstration data, or whatever part of it is missing. Running it again changes nothing."""
+def seed_demo(*, only: Sequence[str] | None = None) -> SeedResult:
+    """Create the demonstration data, or whatever part of it is missing. Running it again changes nothing.
+    `only` limits it to some of the demo forces (by code), for a smaller copy of the same data."""
     result = SeedResult()
     forces = {force.code: force for force in Force.objects.all()}
-    for code, prefix in DEMO_FORCES:
+    demo_forces = [entry for entry in DEMO_FORCES if only is None or entry[0] in only]
+    for code, prefix, audits in demo_forces:
         force = forces[code]
         others = [other for other in forces.values() if other.pk != force.pk]
-        # Each force draws from its own generator so that a partly seeded database fills in identically.
-        created = _decisions_for(force, prefix, random.Random(f"{SEED}-{code}"), others)
+        created = 0
+        for label in audits:
+            # Each force and period draws from its own generator, so a partly seeded database fills in identically.
+            rng = random.Random(f"{SEED}-{code}-{label}")
+            created += _decisions_for(force, prefix, PERIODS[label], rng, others)
         result.decisions += created
         result.forces += 1 if created else 0
     result.users, users = _users()
-    auditors = [users["auditor"], users["auditor2"]]
-    for code, signed_off in DEMO_AUDITS:
-        result.audits += _audit(
-            force=forces[code],
-            name="Cancellations 2025-26",
-            rng=random.Random(f"{SEED}-audit-{code}"),
-            supervisor=users["supervisor"],
-            auditors=auditors,
-            signed_off=signed_off,
-        )
+    for code, _prefix, audits in demo_forces:
+        for label, signed_off in audits.items():
+            plan = DemoAudit(
+                force=forces[code],
+                period=PERIODS[label],
+                signed_off=signed_off,
+                supervisor=users["supervisor"],
+                auditors=[users["auditor"], users["auditor2"]],
+                rng=random.Random(f"{SEED}-audit-{code}-{label}"),
+            )
+            result.audits += _audit(plan)
     return result

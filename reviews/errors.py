@@ -27,7 +27,8 @@ class AuditLockedError(ValidationError):
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read: empty, too large, not CSV or XLSX, or missing columns."""
+    """The file as a whole cannot be read: empty, too large (or unpacking too large), not CSV or XLSX, with a byte
+    that is not text, or missing columns."""
 
 
 class ImportRefused(Exception):

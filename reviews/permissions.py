@@ -66,6 +66,14 @@ def sees_others_work(user) -> bool:
     return has_role(user, Role.SUPERVISOR, Role.DATA_STEWARD)
 
 
+def sees_draw(user) -> bool:
+    """Whether `user` sees how the sample was drawn: the seed and each category's population, checksum and
+    drawn count. With them the draw can be run again, and the reviews it did not pick are the known-answer
+    items, which must look like any other to auditors. Supervisors plan the draw and add those items; a force
+    viewer, who sees only signed-off audits and no reviews, may check that the sample was drawn fairly."""
+    return can_supervise(user) or is_force_contact(user)
+
+
 def sees_disagreements(user) -> bool:
     return can_supervise(user)
 

@@ -5,26 +5,35 @@ Every way in (the admin import, `manage.py import_decisions`, `manage.py import_
 message whichever way it came: `row 17, criterion: "C9" is not one of C1-C5`.
 
 Row numbers are the spreadsheet's: the header is row 1, the first record row 2.
+
+Reading is bounded by what the file holds, never by what it declares: a workbook is read for the rows its sheet
+has (`workbooks`), and one that unpacks to far more than the size limit is refused before it is read. A CSV file
+with a byte that is text in neither UTF-8 nor Windows-1252 is refused, naming its row and position; a cell that
+cannot be read as text (a NUL byte, a formula with no saved value) reaches the row rules as an unreadable cell
+(`cells.UNREADABLE`), which they report as a row error.
 """
 
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from operator import itemgetter
 from typing import IO
 
 from django.conf import settings
 
 from reviews.errors import ImportFileError
-from reviews.exchange.cells import unescape_formula
+from reviews.exchange.cells import UNREADABLE, nul_byte, unescape_formula
+from reviews.exchange.workbooks import MAX_UNPACKED_TIMES, NOT_A_TABLE, read_workbook, unpacked_size
 
 # At most this many row errors are listed; the rest are counted.
 ERROR_CAP = 100
 
 NO_RECORDS = "The file has a header row but no records under it."
+
+SAVE_AS_CSV_UTF8 = "Save the file as CSV UTF-8 and try again."
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,16 @@ class RowError:
 
 def by_row(error: RowError) -> int:
     return error.row
+
+
+def unreadable_cells(number: int, cells: list[str], spec: "FileSpec") -> list[RowError]:
+    """The row errors of a row's unreadable cells (none when the row has none: `UNREADABLE in "".join(cells)`
+    tells cheaply whether to ask)."""
+    return [
+        RowError(number, column, cell[1:])
+        for column, cell in zip(spec.columns, cells, strict=True)
+        if cell.startswith(UNREADABLE)
+    ]
 
 
 @dataclass
@@ -169,27 +188,99 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _csv_encoding(file: IO[bytes]) -> str:
-    """UTF-8 (with or without a byte-order mark) when every byte decodes as UTF-8, else Windows-1252.
+# Bytes that text never holds (tab, line feed, form feed and carriage return aside): a file whose first block has
+# more than a few of them is not a CSV file at all (an image, an archive, UTF-16 text).
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x20)])
+# The bytes Windows-1252 leaves undefined.
+_NOT_CP1252 = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+_SCAN_CHUNK = 1024 * 1024
 
-    Checked in chunks so a large file is never held whole in memory."""
+
+def _looks_binary(sample: bytes) -> bool:
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return controls > max(2, len(sample) // 100)
+
+
+@dataclass(frozen=True)
+class _CsvScan:
+    """What one pass over a CSV file's bytes finds: its encoding, whether it holds a NUL byte, and the offset of
+    its first byte that is not text in that encoding (None when every byte is)."""
+
+    encoding: str
+    has_nul: bool
+    bad_byte: int | None
+
+
+def _scan_csv(file: IO[bytes]) -> _CsvScan:
+    """UTF-8 (with or without a byte-order mark) when every byte decodes as UTF-8, or when letters written in UTF-8
+    come before the first byte that does not (a UTF-8 file with a broken byte); else Windows-1252, the encoding
+    Excel uses on Windows.
+
+    Read in chunks so a large file is never held whole in memory."""
     decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, has_nul, utf8_letters = 0, False, False
+    utf8_bad = cp1252_bad = None
     try:
-        while chunk := file.read(1024 * 1024):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
+        while chunk := file.read(_SCAN_CHUNK):
+            has_nul = has_nul or b"\x00" in chunk
+            if cp1252_bad is None and (found := _NOT_CP1252.search(chunk)):
+                cp1252_bad = offset + found.start()
+            if utf8_bad is None:
+                utf8_bad, decoded = _utf8_error(decoder, chunk, offset)
+                utf8_letters = utf8_letters or not decoded.isascii()
+            offset += len(chunk)
+        if utf8_bad is None:
+            utf8_bad, _ = _utf8_error(decoder, b"", offset, final=True)
     finally:
         file.seek(0)
-    return "utf-8-sig"
+    if utf8_bad is None or utf8_letters:
+        return _CsvScan("utf-8-sig", has_nul, utf8_bad)
+    return _CsvScan("cp1252", has_nul, cp1252_bad)
+
+
+def _utf8_error(decoder, chunk: bytes, offset: int, *, final: bool = False) -> tuple[int | None, bytes]:
+    """(the file offset of the first byte in `chunk` that is not UTF-8, or None; the bytes decoded before it)."""
+    pending = decoder.getstate()[0]
+    try:
+        decoder.decode(chunk, final=final)
+    except UnicodeDecodeError as error:
+        return offset - len(pending) + error.start, error.object[: error.start]
+    return None, chunk
+
+
+def _not_text(file: IO[bytes], scan: _CsvScan, delimiter: str) -> ImportFileError:
+    """The refusal of a file whose byte at `scan.bad_byte` is not text: its row, as the import numbers rows,
+    and its position in its line."""
+    offset = scan.bad_byte
+    file.seek(offset)
+    byte = file.read(1)[0]
+    window = max(0, offset - _SCAN_CHUNK)
+    file.seek(window)
+    newline = file.read(offset - window).rfind(b"\n")
+    # Counted from the start of the byte's line; a line longer than the window read gets its row named only.
+    position = offset - (window + newline) if newline >= 0 or window == 0 else None
+    file.seek(0)
+    # The records before the byte, and the one it is in: the byte read as "x", where the rows are counted.
+    text = io.TextIOWrapper(_KeptOpen(file, stop=offset), encoding=scan.encoding, errors="replace", newline="")
+    try:
+        row = sum(1 for _ in csv.reader(text, delimiter=delimiter))
+    except csv.Error:
+        # The rows before it are not readable CSV either (a cell over the size a cell may have): named by offset.
+        return ImportFileError(
+            f"Byte 0x{byte:02x} at position {offset + 1} of the file is not text. {SAVE_AS_CSV_UTF8}"
+        )
+    finally:
+        file.seek(0)
+    where = f" at position {position}" if position else ""
+    return ImportFileError(f"Row {row}: byte 0x{byte:02x}{where} is not text. {SAVE_AS_CSV_UTF8}")
 
 
 def open_table(file: IO[bytes], *, spec: FileSpec, max_size: int | None = None) -> Table:
     """Open `file` (binary, seekable) as CSV or XLSX, check its columns, and return its rows for reading.
 
-    Raises `ImportFileError` for an empty file, one over the size limit, one that is neither CSV nor XLSX,
-    or one missing a required column. Unknown columns and other things worth knowing become `notices`.
+    Raises `ImportFileError` for an empty file, one over the size limit, one that is neither CSV nor XLSX, a CSV
+    file with a byte that is not text, a workbook that unpacks to far more than the size limit, or one missing a
+    required column. Unknown columns and other things worth knowing become `notices`.
     """
     limit = max_file_size() if max_size is None else max_size
     size = _file_size(file)
@@ -203,7 +294,7 @@ def open_table(file: IO[bytes], *, spec: FileSpec, max_size: int | None = None) 
     start = file.read(8)
     file.seek(0)
     if start.startswith(b"PK\x03\x04"):
-        headings, records, notices = _read_xlsx(file)
+        headings, records, notices = _read_xlsx(file, limit=limit)
     elif start.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("The file is an old Excel workbook (.xls). Save it as XLSX or CSV and try again.")
     else:
@@ -214,86 +305,74 @@ def open_table(file: IO[bytes], *, spec: FileSpec, max_size: int | None = None) 
 def _read_csv(file: IO[bytes]):
     sample = file.read(4096)
     file.seek(0)
-    if b"\x00" in sample:
-        raise ImportFileError("The file is neither a CSV file nor an XLSX workbook.")
-    encoding = _csv_encoding(file)
-    notices = []
-    if encoding == "cp1252":
-        notices.append("The file is not UTF-8: it was read as Windows-1252 (the encoding Excel uses on Windows).")
+    if _looks_binary(sample):
+        raise ImportFileError(NOT_A_TABLE)
     first_line = sample.split(b"\n", 1)[0]
     # Excel writes semicolon-separated "CSV" where the decimal separator is a comma; a header says which it is.
     delimiter = max((b",", b";", b"\t"), key=first_line.count).decode()
+    scan = _scan_csv(file)
+    if scan.bad_byte is not None:
+        raise _not_text(file, scan, delimiter)
+    notices = []
+    if scan.encoding == "cp1252":
+        notices.append("The file is not UTF-8: it was read as Windows-1252 (the encoding Excel uses on Windows).")
     if delimiter != ",":
         notices.append(f"The columns are separated by {'semicolons' if delimiter == ';' else 'tabs'}; read as such.")
-    text = io.TextIOWrapper(_KeptOpen(file), encoding=encoding, newline="")
+    text = io.TextIOWrapper(_KeptOpen(file), encoding=scan.encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
     try:
         headings = next(reader, None)
     except csv.Error as error:
         raise ImportFileError(f"The file is not a readable CSV file ({error}).") from error
-    return headings, _csv_records(reader), notices
+    return headings, enumerate(_csv_records(reader, nul=scan.has_nul), start=2), notices
 
 
 class _KeptOpen(io.BufferedIOBase):
     """The caller's binary file, read through a text wrapper that must leave it open when it goes: the caller
-    opened it, and may read it again from the start."""
+    opened it, and may read it again from the start. With `stop`, it reads as its first `stop` bytes and "x"."""
 
-    def __init__(self, file: IO[bytes]):
+    def __init__(self, file: IO[bytes], *, stop: int | None = None):
         super().__init__()
         self.file = file
+        self.left = stop
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        return self.file.read(size)
+        if self.left is None:
+            return self.file.read(size)
+        if self.left < 0:
+            return b""
+        wanted = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.file.read(wanted) if wanted else b"x"
+        self.left = self.left - len(data) if wanted else -1
+        return data
 
     def read1(self, size: int = -1) -> bytes:
-        return self.file.read(size)
+        return self.read(size)
 
 
-def _csv_records(reader) -> Iterator[list[str]]:
+def _csv_records(reader, *, nul: bool) -> Iterator[list[str]]:
+    """The CSV file's records; with `nul` (the file holds a NUL byte), a cell holding one is unreadable."""
     try:
-        yield from reader
+        if not nul:
+            yield from reader
+            return
+        for record in reader:
+            yield [nul_byte(cell) if UNREADABLE in cell else cell for cell in record]
     except csv.Error as error:
         raise ImportFileError(f"The file stops being readable CSV after row {reader.line_num} ({error}).") from error
 
 
-def _read_xlsx(file: IO[bytes]):
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError("The file is neither a CSV file nor an XLSX workbook.") from error
-    sheets = workbook.worksheets
-    if not sheets:
-        raise ImportFileError("The workbook has no sheets.")
-    notices = []
-    if len(sheets) > 1:
-        notices.append(
-            f'The workbook has {len(sheets)} sheets: only the first, "{sheets[0].title}", was read; '
-            f"the others ({', '.join(sheet.title for sheet in sheets[1:])}) were not."
+def _read_xlsx(file: IO[bytes], *, limit: int):
+    unpacked = unpacked_size(file)
+    if unpacked > MAX_UNPACKED_TIMES * limit:
+        raise ImportFileError(
+            f"The workbook unpacks to {_megabytes(unpacked)}, more than {MAX_UNPACKED_TIMES} times the largest "
+            f"file accepted ({_megabytes(limit)}). Save it as CSV, or split it into smaller files, and try again."
         )
-    rows = sheets[0].iter_rows(values_only=True)
-    headings = next(rows, None)
-    return headings, ([_xlsx_cell(value) for value in row] for row in rows), notices
-
-
-def _xlsx_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return read_workbook(file)
 
 
 def _columns(spec: FileSpec, headings, records, notices: list[str]) -> Table:
@@ -314,13 +393,14 @@ def _columns(spec: FileSpec, headings, records, notices: list[str]) -> Table:
 
 
 def _rows(records, positions: list[int | None]) -> Iterator[tuple[int, list[str]]]:
-    """Each record's cells in the format's column order, stripped; a column the file lacks reads as blank."""
+    """Each (row number, record)'s cells in the format's column order, stripped; a column the file lacks reads as
+    blank."""
     if None in positions or len(positions) < 2:
         pick = None
     else:
         # Every column present: one C-level pick per record (a large file's rows pass through here).
         pick, width = itemgetter(*positions), max(positions) + 1
-    for number, record in enumerate(records, start=2):
+    for number, record in records:
         if pick is not None and len(record) >= width:
             cells = [*map(str.strip, pick(record))]
         else:

@@ -309,6 +309,11 @@ class ReviewResource(ExchangeResource):
     )
     notes = fields.Field(attribute="notes", column_name="notes", widget=EscapedWidget())
 
+    def __init__(self, *, reopen_approved: bool = False, **kwargs):
+        """`reopen_approved`: the import may change approved reviews (see `reviews_import`)."""
+        super().__init__(**kwargs)
+        self.reopen_approved = reopen_approved
+
     class Meta:
         model = Review
         fields = REVIEW_FILE.columns
@@ -332,7 +337,7 @@ class ReviewResource(ExchangeResource):
             for number, values in zip(numbers, dataset, strict=True)
         )
         report = ImportReport(format_name="reviews")
-        self._plan = plan_reviews(rows, report=report)
+        self._plan = plan_reviews(rows, report=report, reopen_approved=self.reopen_approved)
         self._notices += report.notices
         # The whole file is one transaction: on a dry run these audits are rolled back with everything else.
         self._audits = create_missing_audits(self._plan, by=kwargs.get("user"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -20,16 +21,23 @@ from reviews.errors import ImportFileError, ImportRefused
 from reviews.exchange.reading import NO_RECORDS, REVIEW_FILE, ImportReport, RowError, by_row, open_table
 from reviews.exchange.rows import ReviewRowParser, ReviewValues
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
+from reviews.permissions import may_be_given_reviews
 from reviews.workflow.planning import audit_create
 
 LOOKUP_CHUNK = 500
 IMPORT_REASON = "Imported from a reviews file"
+REOPEN_REASON = "Approved review reopened by a reviews file: its answers replaced, back for approval"
+REOPEN_NEEDS_PERSON = (
+    "Reopening approved reviews needs the person importing, whose name goes into each reopened review's "
+    "history. Nothing was imported."
+)
 
 
 @dataclass
 class PlannedReview:
     """A checked row with what it names: the decision, the auditor, the audit (None until created) and the
-    review it updates (None when new)."""
+    review it updates (None when new). `reopens` is an approved review the file changes, which goes back to
+    "submitted" only when the import was asked to reopen approved reviews."""
 
     values: ReviewValues
     decision: CancellationDecision
@@ -38,6 +46,7 @@ class PlannedReview:
     audit: Audit | None
     review: Review | None
     changed: bool
+    reopens: bool = False
 
 
 @dataclass
@@ -48,17 +57,30 @@ class ReviewPlan:
     audits_to_create: dict[tuple[int, str], list[CancellationDecision]] = field(default_factory=dict)
 
 
-def reviews_import(*, file: IO[bytes], dry_run: bool = False, by: User | None = None) -> ImportReport:
+def reviews_import(
+    *,
+    file: IO[bytes],
+    dry_run: bool = False,
+    by: User | None = None,
+    reopen_approved: bool = False,
+) -> ImportReport:
     """Create or update the reviews in a reviews file (CSV or XLSX), creating any audit it names that does not
     exist yet, all or nothing.
 
+    An approved review whose answers or auditor the file changes is refused, unless `reopen_approved` asks
+    for it to go back to "submitted" with the file's answers; the history of each such review then names
+    `by`, the person importing, who is therefore required.
+
     Raises `ImportFileError` for a file that cannot be read, and `ImportRefused` with every row error when a
-    row breaks a rule: an unknown force, decision or auditor, an audit that is signed off, a decision outside
-    an existing audit's period, answers that do not fit together. A dry run reports the counts and writes nothing.
+    row breaks a rule: an unknown force or decision, an auditor who does not hold the auditor role, an audit
+    that is signed off, a decision outside an existing audit's period, answers that do not fit together, an
+    approved review changed without `reopen_approved`. A dry run reports the counts and writes nothing.
     """
+    if reopen_approved and by is None:
+        raise ImportFileError(REOPEN_NEEDS_PERSON)
     table = open_table(file, spec=REVIEW_FILE)
     report = ImportReport(format_name="reviews", dry_run=dry_run, notices=table.notices)
-    plan = plan_reviews(table.rows, report=report)
+    plan = plan_reviews(table.rows, report=report, reopen_approved=reopen_approved)
     if report.rows == 0:
         raise ImportFileError(NO_RECORDS)
     if not report.ok:
@@ -70,8 +92,11 @@ def reviews_import(*, file: IO[bytes], dry_run: bool = False, by: User | None = 
     return report
 
 
-def plan_reviews(rows: Iterable[tuple[int, list[str]]], *, report: ImportReport) -> ReviewPlan:
-    """Check every row and look up what it names; row errors go into `report` and `plan.errors_by_row`."""
+def plan_reviews(
+    rows: Iterable[tuple[int, list[str]]], *, report: ImportReport, reopen_approved: bool = False
+) -> ReviewPlan:
+    """Check every row and look up what it names; row errors go into `report` and `plan.errors_by_row`.
+    An approved review the file would change is a row error unless `reopen_approved`."""
     plan = ReviewPlan(report=report)
     checked = _parsed_rows(rows, plan)
     found = _Lookups.of(checked)
@@ -85,12 +110,33 @@ def plan_reviews(rows: Iterable[tuple[int, list[str]]], *, report: ImportReport)
         decision = found.decisions[(values.force_id, values.reference)]
         auditor = found.auditors[values.auditor.lower()]
         review = found.existing.get((audit.pk, decision.pk)) if audit is not None else None
+        if review is not None and review.second_auditor_id == auditor.pk:
+            errors.append(RowError(values.row, "auditor", _same_auditor_message(values)))
+            continue
         changed = review is None or _differs(review, values, auditor)
-        plan.planned[values.row] = PlannedReview(values, decision, auditor, audit_key, audit, review, changed)
+        reopens = changed and review is not None and review.status == ReviewStatus.APPROVED
+        if reopens and not reopen_approved:
+            errors.append(RowError(values.row, None, _approved_message(values)))
+            continue
+        plan.planned[values.row] = PlannedReview(values, decision, auditor, audit_key, audit, review, changed, reopens)
         if audit is None:
             plan.audits_to_create.setdefault(audit_key, []).append(decision)
     _fill_report(plan, force_codes=found.force_codes)
     return plan
+
+
+def _same_auditor_message(values: ReviewValues) -> str:
+    return (
+        f'"{values.auditor}" makes the blind second review of "{values.reference}": the primary review must be by '
+        "a different auditor"
+    )
+
+
+def _approved_message(values: ReviewValues) -> str:
+    return (
+        f'the review of "{values.reference}" in "{values.audit}" is approved and the file changes it: an import '
+        "leaves approved reviews as they are unless it is asked to reopen them"
+    )
 
 
 def _parsed_rows(rows: Iterable[tuple[int, list[str]]], plan: ReviewPlan) -> list[ReviewValues]:
@@ -134,9 +180,10 @@ class _Lookups:
         }
         auditors = {
             user.username_key: user
-            for user in User.objects.annotate(username_key=Lower("username")).filter(
-                is_active=True, username_key__in={values.auditor.lower() for values in checked}
-            )
+            for user in User.objects.annotate(username_key=Lower("username"))
+            .filter(is_active=True, username_key__in={values.auditor.lower() for values in checked})
+            # Their roles, for the assignment rule, in one query rather than one per person.
+            .prefetch_related("groups")
         }
         existing = {
             (review.audit_id, review.decision_id): review
@@ -145,20 +192,26 @@ class _Lookups:
                 audit__in=list(audits.values()),
                 decision__in=[decision.pk for decision in decisions.values()],
             )
+            # Who makes its blind second review, if it has one (`Review.clean` asks this per review).
+            .annotate(second_auditor_id=F("second_review__auditor"))
         }
         return cls(decisions, audits, auditors, existing, dict(Force.objects.values_list("pk", "code")))
 
     def errors(self, values: ReviewValues) -> list[RowError]:
-        """What is wrong with what the row names: an unknown decision or auditor, a signed-off audit, a decision
-        outside the audit's period."""
+        """What is wrong with what the row names: an unknown decision, an auditor who may not be given reviews
+        (the rule the assignment pages apply), a signed-off audit, a decision outside the audit's period."""
         number, errors = values.row, []
         decision = self.decisions.get((values.force_id, values.reference))
         if decision is None:
             force = self.force_codes[values.force_id]
             message = f'{force} has no decision with crime reference "{values.reference}"'
             errors.append(RowError(number, "crime_reference", message))
-        if self.auditors.get(values.auditor.lower()) is None:
+        auditor = self.auditors.get(values.auditor.lower())
+        if auditor is None:
             errors.append(RowError(number, "auditor", f'no active user called "{values.auditor}"'))
+        elif not may_be_given_reviews(auditor):
+            message = f'"{values.auditor}" does not have the auditor role, so cannot be given reviews'
+            errors.append(RowError(number, "auditor", message))
         audit = self.audits.get((values.force_id, values.audit))
         if audit is not None and audit.is_locked:
             message = f'"{values.audit}" is signed off: its reviews can no longer change'
@@ -236,7 +289,8 @@ def create_missing_audits(plan: ReviewPlan, *, by: User | None) -> dict[tuple[in
 
 def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review | None = None) -> Review:
     """The planned row as a review: a new one, or the existing one with the file's answers. A changed answer
-    makes the review "submitted" again, so an approved review that changes goes back for approval."""
+    makes the review "submitted" again, so an approved review the import was asked to reopen goes back for
+    approval, and its history says so."""
     review = review or item.review or Review(audit=audit, decision=item.decision, kind=ReviewKind.PRIMARY)
     if not item.changed:
         return review
@@ -249,9 +303,11 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = now
     review.updated_at = now
+    review._change_reason = REOPEN_REASON if item.reopens else IMPORT_REASON
     # Every rule of `Review.clean()` was checked by the row parser and the plan (answers that fit together, the
-    # decision in the audit's force and period, the audit not signed off), with the foreign keys and the unique
-    # rule looked up for the whole file: only the fields' own checks are left, which need no query per row.
+    # decision in the audit's force and period, the audit not signed off, the second review's auditor not the
+    # primary's), with the foreign keys and the unique rule looked up for the whole file: only the fields' own
+    # checks are left, which need no query per row.
     review.clean_fields(exclude=["audit", "decision", "auditor"])
     return review
 

@@ -7,7 +7,15 @@ from datetime import date
 from typing import NamedTuple
 
 from forces.models import Force, FormerName
-from reviews.exchange.reading import ImportReport, RowError, Table
+from reviews.exchange.cells import UNREADABLE
+from reviews.exchange.reading import (
+    DECISION_FILE,
+    REVIEW_FILE,
+    ImportReport,
+    RowError,
+    Table,
+    unreadable_cells,
+)
 from reviews.models import (
     AuthoriserRole,
     Criterion,
@@ -235,6 +243,8 @@ class DecisionRowParser:
 
     def parse(self, number: int, cells: list[str]) -> tuple[DecisionValues | None, list[RowError]]:
         """The row's values ready for the database, or None and every rule the row breaks."""
+        if UNREADABLE in "".join(cells):
+            return None, unreadable_cells(number, cells, DECISION_FILE)
         values = self._canonical(number, cells)
         return (values, []) if values is not None else self._parse_fully(number, cells)
 
@@ -353,6 +363,8 @@ class ReviewRowParser:
         self.forces = forces or ForceLookup()
 
     def parse(self, number: int, cells: list[str]) -> tuple[ReviewValues | None, list[RowError]]:
+        if UNREADABLE in "".join(cells):
+            return None, unreadable_cells(number, cells, REVIEW_FILE)
         (force, audit, reference, correct, reason, should, no_need, informed, auditor, notes) = cells
         row = _Row(number)
         found_force = row.force("force", force, self.forces)

@@ -15,7 +15,7 @@ class DisagreementTable(tables.Table):
         linkify=lambda record: record.get_absolute_url(),
         order_by=("decision__crime_record__reference",),
     )
-    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
+    audit = tables.Column(accessor="audit__name", verbose_name="Audit", order_by=("audit__name",))
     category = tables.Column(
         verbose_name="Offence category",
         accessor="decision__crime_record__offence_category",

@@ -104,7 +104,8 @@ class Share:
         return in_words(self.count, self.total)
 
     def __str__(self) -> str:
-        return f"{self.count} of {self.total}"
+        """ "2 of 20"; a dash when there is nothing to count, never "0 of 0"."""
+        return f"{self.count} of {self.total}" if self.total else "—"
 
 
 def compared_with(share: Share, national: Share) -> str:

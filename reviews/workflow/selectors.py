@@ -77,8 +77,15 @@ def audit_review_counts(*, audit: Audit) -> dict:
     )
 
 
-# The queue's order: by audit, then category, then the order the sample was drawn in.
-QUEUE_ORDER = ("audit__period_end", "audit__pk", "decision__crime_record__offence_category", "sample_position", "pk")
+# The queue's order: by audit, then category, then crime reference. Not the order of the draw: known-answer items
+# have no place in it, and would stand apart at one end of each category.
+QUEUE_ORDER = (
+    "audit__period_end",
+    "audit__pk",
+    "decision__crime_record__offence_category",
+    "decision__crime_record__reference",
+    "pk",
+)
 
 
 def review_queue(*, user) -> QuerySet[Review]:

@@ -59,10 +59,15 @@ class SampledReviewTable(tables.Table):
 
 
 class ReviewQueueTable(SampledReviewTable):
-    """An auditor's assigned reviews."""
+    """An auditor's assigned reviews, in an order that does not set known-answer items apart (see `QUEUE_ORDER`)."""
 
-    audit = tables.Column(accessor="audit__name", order_by=("audit__name",))
-    force = tables.Column(accessor="audit__force__name", order_by=("audit__force__name",))
+    category = tables.Column(
+        verbose_name="Offence category",
+        accessor="decision__crime_record__offence_category",
+        order_by=("decision__crime_record__offence_category", "decision__crime_record__reference"),
+    )
+    audit = tables.Column(accessor="audit__name", verbose_name="Audit", order_by=("audit__name",))
+    force = tables.Column(accessor="audit__force__name", verbose_name="Force", order_by=("audit__force__name",))
     decided_on = tables.DateColumn(accessor="decision__decided_on", format="j M Y", verbose_name="Decided on")
 
     class Meta:

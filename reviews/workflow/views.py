@@ -29,6 +29,7 @@ from reviews.permissions import (
     can_supervise,
     is_audit_staff,
     may_answer,
+    sees_draw,
 )
 from reviews.quality.selectors import audit_quality, disagreement_of, unresolved_disagreements
 from reviews.web import AuditActionView, AuditObjectMixin, add_refusal, attempt, show_refusal
@@ -121,8 +122,8 @@ class AuditPlanView(SupervisorMixin, FormView):
 
 
 class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, TemplateView):
-    """An audit: its sample per category with population and checksum, progress per auditor, and for
-    supervisors every review and the actions open to them."""
+    """An audit: how its sample was drawn (seed, population and checksum per category, for those who may see
+    it), progress per auditor, and for supervisors every review and the actions open to them."""
 
     roles = frozenset(Role.values)
     template_name = "reviews/workflow/audit_detail.html"
@@ -154,6 +155,7 @@ class AuditDetailView(RoleRequiredMixin, AuditObjectMixin, SingleTableMixin, Tem
             progress=audit_progress_by_auditor(audit=audit) if audit_staff else [],
             is_supervisor=is_supervisor,
             audit_staff=audit_staff,
+            sees_draw=sees_draw(user),
             can_sign_off=not audit.is_locked and counts["total"] > 0 and counts["approved"] == counts["total"],
             history=history_of(audit) if is_supervisor else [],
             quality=audit_quality(audit=audit) if is_supervisor else None,

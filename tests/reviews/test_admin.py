@@ -104,3 +104,18 @@ def test_the_reviews_of_a_signed_off_audit_cannot_be_changed_in_the_admin(client
     assert "You do not have access to this page" in attempt.content.decode()
     review.refresh_from_db()
     assert review.decision_correct == Verdict.YES
+
+
+def test_the_seed_that_reproduces_a_draw_is_shown_only_to_supervisors(client, data_steward):
+    audit = AuditFactory(seed=918273645)
+    page = reverse("admin:reviews_audit_change", args=[audit.pk])
+    client.force_login(data_steward)
+
+    steward_page = client.get(page)
+
+    assert steward_page.status_code == 200
+    assert "918273645" not in steward_page.content.decode()
+
+    data_steward.is_superuser = True
+    data_steward.save()
+    assert "918273645" in client.get(page).content.decode()

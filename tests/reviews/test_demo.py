@@ -2,15 +2,20 @@ import hashlib
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
+from reviews.demo import seed_demo
 from reviews.models import (
     Audit,
     AuditStatus,
     CancellationDecision,
     CrimeRecord,
     Criterion,
+    Disagreement,
+    KnownAnswerItem,
     OffenceCategory,
     Review,
     ReviewKind,
@@ -18,6 +23,9 @@ from reviews.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# A smaller copy of the demo, for the checks that do not need all of it: the force in progress and one other.
+SOME_FORCES = ("northamptonshire", "hampshire")
 
 
 def fingerprint() -> str:
@@ -72,19 +80,53 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
 
     in_progress = Audit.objects.get(status=AuditStatus.IN_PROGRESS)
     assert set(in_progress.reviews.values_list("status", flat=True)) == set(ReviewStatus.values)
-    # Quality assurance to look at: second reviews, one of them disagreeing with its primary review.
-    assert in_progress.reviews.filter(kind=ReviewKind.SECOND).count() == 4
+    # Quality assurance to look at: second reviews (10% of 20 in each of four categories), one of them disagreeing
+    # with its primary review, and a known-answer item.
+    assert in_progress.reviews.filter(kind=ReviewKind.SECOND).count() == 8
     assert in_progress.disagreements.unresolved().count() == 1
-    assert Audit.objects.filter(status=AuditStatus.SIGNED_OFF).exists()
+    assert KnownAnswerItem.objects.filter(audit=in_progress).count() == 1
+    # A national picture: at least eight forces with two signed-off audits each, 20 decisions per category, in
+    # different periods, with settled disagreements among them.
+    signed_off = Audit.objects.filter(status=AuditStatus.SIGNED_OFF)
+    periods = signed_off.values("force").annotate(n=Count("period_start", distinct=True)).filter(n__gte=2)
+    assert periods.count() >= 8
+    sample_sizes = set(
+        Review.objects.filter(audit__in=signed_off, kind=ReviewKind.PRIMARY)
+        .values("audit", "decision__crime_record__offence_category")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    assert sample_sizes == {20}
+    assert Disagreement.objects.filter(audit__in=signed_off, final_review__isnull=False).exists()
     for role in Role.values:
         assert User.objects.filter(groups__name=role).exists(), role
     assert User.objects.get(username="viewer").force.code == "northamptonshire"
     assert User.objects.get(username="steward").is_staff
     assert client.login(username="auditor", password="review-demo-2026")
 
-    # Wiped and loaded again, the demo data comes back identical.
+    # The national page compares at least eight audited forces, 20 decisions per category each.
+    client.force_login(User.objects.get(username="supervisor"))
+    rows = client.get(reverse("national_comparison")).context["table"].data
+    audited = [row for row in rows if row.audit is not None]
+    assert len(audited) >= 8
+    assert all(row.categories["rape"].reviewed == 20 for row in audited)
+
+    # Signed-off audits carry agreement figures from their second reviews.
+    audit = Audit.objects.filter(status=AuditStatus.SIGNED_OFF, force__code="hampshire").latest("period_start")
+    page = client.get(reverse("audit_detail", args=[audit.pk]))
+    assert "Cohen" in page.content.decode()
+    assert page.context["quality"]["agreement"][0].overall.items > 0
+
+
+def test_the_demo_data_comes_back_identical_when_wiped_and_loaded_again():
+    seed_demo(only=SOME_FORCES)
+    first = fingerprint()
+
+    Disagreement.objects.all().delete()
+    KnownAnswerItem.objects.all().delete()
     Review.objects.all().delete()
     Audit.objects.all().delete()
     CrimeRecord.objects.all().delete()
-    call_command("seed_demo")
+    seed_demo(only=SOME_FORCES)
+
     assert fingerprint() == first

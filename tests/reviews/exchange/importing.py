@@ -2,11 +2,14 @@
 
 import csv
 import io
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from openpyxl.utils import get_column_letter
 
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
@@ -160,3 +163,60 @@ def snapshot() -> dict:
 
 
 REVIEW_COLUMNS = list(REVIEW_FILE.columns)
+
+
+def cell_xml(reference: str, value: str | None = None) -> str:
+    """One `<c>` of a sheet: text written in the cell itself, or (None) an empty cell that is only listed."""
+    if value is None:
+        return f'<c r="{reference}"/>'
+    return f'<c r="{reference}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
+
+
+def row_xml(number: int, values: list[str], *extra_cells: str) -> str:
+    """A `<row>` holding `values` from column A on, then any further cells given as XML."""
+    cells = "".join(cell_xml(f"{get_column_letter(index)}{number}", value) for index, value in enumerate(values, 1))
+    return f'<row r="{number}">{cells}{"".join(extra_cells)}</row>'
+
+
+def workbook_bytes(*rows: str, dimension: str = "A1:K2", padding: int = 0) -> bytes:
+    """An XLSX workbook written part by part, as no spreadsheet library would write it: one sheet declaring
+    `dimension`, its `<sheetData>` the `rows` given as XML, and `padding` bytes of zeros in one more part."""
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>{"".join(rows)}</sheetData></worksheet>'
+    )
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relations}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'xmlns:r="{relations}"><sheets><sheet name="Decisions" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relations}/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+        if padding:
+            archive.writestr("xl/media/padding.bin", bytes(padding))
+    return buffer.getvalue()

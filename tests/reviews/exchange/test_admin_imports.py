@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from reviews.exchange.reviews import REOPEN_REASON
 from reviews.models import Audit, CancellationDecision, Review, ReviewStatus
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, sign_off
 from tests.reviews.exchange.importing import (
@@ -162,6 +163,64 @@ def test_the_admin_refuses_reviews_for_a_signed_off_audit(client, data_steward, 
 
     assert "is signed off: its reviews can no longer change" in page.replace("&quot;", '"')
     assert snapshot() == before
+
+
+def test_the_admin_gives_reviews_only_to_auditors(client, data_steward, force_viewer):
+    DecisionFactory(crime_record__reference="NH/26/000001")
+    before = snapshot()
+    client.force_login(data_steward)
+
+    page = upload(client, REVIEWS_IMPORT, csv_bytes([review_row(auditor="viewer")], REVIEW_COLUMNS), "reviews.csv")
+
+    text = page.content.decode().replace("&quot;", '"')
+    assert 'row 2, auditor: "viewer" does not have the auditor role' in text
+    assert "Confirm import" not in text
+    assert snapshot() == before
+
+
+@pytest.fixture
+def approved(auditor):
+    audit = AuditFactory(name="Imported audit 2026")
+    return ReviewFactory(
+        audit=audit,
+        decision__crime_record__reference="NH/26/000001",
+        auditor=auditor,
+        status=ReviewStatus.APPROVED,
+        decision_correct="yes",
+        victim_should_be_informed=True,
+        victim_informed="yes",
+    )
+
+
+def test_the_admin_leaves_an_approved_review_as_it_is_unless_asked(client, data_steward, approved):
+    content = csv_bytes([review_row(decision_correct="cannot_tell")], REVIEW_COLUMNS)
+    before = snapshot()
+    client.force_login(data_steward)
+
+    page = upload(client, REVIEWS_IMPORT, content, "reviews.csv").content.decode().replace("&quot;", '"')
+
+    assert 'row 2: the review of "NH/26/000001" in "Imported audit 2026" is approved and the file changes it' in page
+    assert snapshot() == before
+
+    dry_run = client.post(
+        reverse(REVIEWS_IMPORT),
+        {
+            "format": "0",
+            "resource": "0",
+            "import_file": SimpleUploadedFile("reviews.csv", content),
+            "reopen_approved": "on",
+        },
+    )
+    assert "New: 0, updated: 1, unchanged: 0, invalid: 0." in dry_run.content.decode()
+    approved.refresh_from_db()
+    assert approved.status == ReviewStatus.APPROVED, "the dry run changes nothing"
+
+    confirm(client, REVIEWS_CONFIRM, dry_run)
+
+    approved.refresh_from_db()
+    assert (approved.status, approved.decision_correct) == (ReviewStatus.SUBMITTED, "cannot_tell")
+    latest = approved.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (data_steward, REOPEN_REASON)
 
 
 def test_only_data_stewards_see_the_import_page(client, supervisor):

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
-from reviews.models import Audit, AuditStatus, Review, ReviewStatus, VictimInformed
+from reviews.exchange.reviews import REOPEN_REASON
+from reviews.models import Audit, AuditStatus, Review, ReviewKind, ReviewStatus, VictimInformed
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory, sign_off
 from tests.reviews.exchange.importing import (
     REVIEW_COLUMNS,
@@ -244,3 +245,130 @@ def test_an_audit_signed_off_while_the_file_is_checked_refuses_the_import(tmp_pa
         review_import.reviews_import(file=file.open("rb"))
 
     assert list(Review.objects.values()) == before
+
+
+@pytest.mark.parametrize("role", [Role.FORCE_VIEWER, Role.SUPERVISOR, Role.DATA_STEWARD, None])
+def test_reviews_go_only_to_people_with_the_auditor_role(tmp_path, decisions, northamptonshire, role):
+    person = UserFactory(username="not_an_auditor", role=role, force=northamptonshire)
+    before = snapshot()
+
+    out, err, ok = import_rows(
+        tmp_path, [review_row(), review_row(crime_reference="NH/26/000002", auditor=person.username)]
+    )
+
+    assert not ok
+    assert 'row 3, auditor: "not_an_auditor" does not have the auditor role, so cannot be given reviews' in err
+    assert "row 2" not in err
+    assert snapshot() == before
+
+
+def test_a_superuser_without_the_auditor_role_is_not_given_reviews(tmp_path, decisions):
+    UserFactory(username="admin", is_superuser=True)
+
+    out, err, ok = import_rows(tmp_path, [review_row(auditor="admin")])
+
+    assert not ok
+    assert 'row 2, auditor: "admin" does not have the auditor role' in err
+
+
+@pytest.fixture
+def approved(decisions, auditor, supervisor):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    # The answers of `review_row()`, approved by a supervisor.
+    return ReviewFactory(
+        audit=audit,
+        decision=decisions[0],
+        auditor=auditor,
+        status=ReviewStatus.APPROVED,
+        decision_correct="yes",
+        victim_should_be_informed=True,
+        victim_informed="yes",
+    )
+
+
+def test_an_import_leaves_an_approved_review_as_it_is(tmp_path, approved):
+    before = snapshot()
+    rows = [review_row(crime_reference="NH/26/000002"), review_row(decision_correct="cannot_tell")]
+
+    out, err, ok = import_rows(tmp_path, rows)
+
+    assert not ok
+    assert (
+        'row 3: the review of "NH/26/000001" in "Imported audit 2026" is approved and the file changes it: an import '
+        "leaves approved reviews as they are unless it is asked to reopen them"
+    ) in err
+    assert "row 2" not in err
+    assert snapshot() == before
+    approved.refresh_from_db()
+    assert (approved.status, approved.decision_correct) == (ReviewStatus.APPROVED, "yes")
+
+
+def test_a_file_that_repeats_an_approved_review_leaves_it_approved(tmp_path, approved):
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert ok, err
+    assert "0 new, 0 updated, 1 unchanged" in out
+    approved.refresh_from_db()
+    assert approved.status == ReviewStatus.APPROVED
+
+
+def test_reopening_approved_reviews_is_asked_for_and_on_record_under_the_importer(tmp_path, approved, supervisor):
+    rows = [review_row(decision_correct="cannot_tell")]
+
+    out, err, ok = import_rows(tmp_path, rows, "--reopen-approved", "--user", "supervisor")
+
+    assert ok, err
+    assert "0 new, 1 updated, 0 unchanged" in out
+    approved.refresh_from_db()
+    assert (approved.status, approved.decision_correct) == (ReviewStatus.SUBMITTED, "cannot_tell")
+    latest = approved.history.latest()
+    assert latest.history_user == supervisor
+    assert latest.history_change_reason == REOPEN_REASON
+
+
+def test_reopening_approved_reviews_needs_the_person_importing(tmp_path, approved):
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, [review_row(decision_correct="cannot_tell")], "--reopen-approved")
+
+    assert not ok
+    assert "Reopening approved reviews needs the person importing" in err
+    assert snapshot() == before
+
+
+def test_checking_the_auditors_roles_takes_no_query_per_auditor(tmp_path):
+    counts = []
+    for size in (1, 4):
+        auditors = [UserFactory(username=f"auditor{size}_{number}", role=Role.AUDITOR) for number in range(size)]
+        for number in range(4):
+            DecisionFactory(crime_record__reference=f"R{size}/{number}")
+        rows = [
+            review_row(
+                audit=f"Audit of {size}", crime_reference=f"R{size}/{number}", auditor=auditors[number % size].username
+            )
+            for number in range(4)
+        ]
+        path = write(tmp_path, csv_bytes(rows, REVIEW_COLUMNS), "reviews.csv")
+        with CaptureQueriesContext(connection) as queries:
+            assert run_import("import_reviews", path)[2]
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_the_primary_review_does_not_go_to_the_auditor_of_its_second_review(tmp_path, decisions, auditor):
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    second = ReviewFactory(audit=audit, decision=decisions[0], kind=ReviewKind.SECOND, auditor=auditor)
+    primary = second.primary_review
+    before = snapshot()
+
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert not ok
+    assert (
+        'row 2, auditor: "auditor" makes the blind second review of "NH/26/000001": the primary review must be by'
+        in err
+    )
+    assert snapshot() == before
+    primary.refresh_from_db()
+    assert primary.auditor != auditor

@@ -144,7 +144,7 @@ def test_the_national_rates_added_up_from_every_forces_row_are_the_pooled_ones(p
     pooled = _national_shares(scope=scope)
 
     assert {category: str(share) for category, share in everyone.national.items()} == {
-        category: str(pooled.get(category, "0 of 0")) for category in everyone.categories
+        category: str(pooled.get(category, "—")) for category in everyone.categories
     }
     assert all(
         row.categories[category].national == pooled.get(category)

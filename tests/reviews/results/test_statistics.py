@@ -77,6 +77,9 @@ def test_an_empty_sample_has_no_rate_and_says_so():
     assert share.interval is None
     assert share.in_words == "none reviewed"
     assert in_words(0, 0) == "none reviewed"
+    # Tables show a dash, never "0 of 0"; a real share reads as usual.
+    assert str(share) == "—"
+    assert str(Share(2, 20)) == "2 of 20"
 
 
 def test_a_force_is_flagged_only_when_its_whole_interval_is_on_one_side_of_the_national_rate():

@@ -457,3 +457,21 @@ def test_a_category_reviewed_but_never_judged_has_no_rate_and_says_why(client, s
     assert exported["Kent Police"]["Rape: incorrect %"] == "none judged"
     assert exported["Kent Police"]["Rape: cannot tell"] == "3"
     assert shown["Essex Police"]["Rape"] == "not audited"
+
+
+def test_a_force_name_cut_short_in_a_chart_keeps_its_full_name_and_empty_shares_never_read_0_of_0(
+    client, supervisor, audits
+):
+    hampshire = data.audit("hampshire", "Hampshire 2025-26", categories=[RAPE])
+    # Every victim was told or did not need telling, and no decision was judged in criterion C5.
+    data.reviews(hampshire, RAPE, correct=4, incorrect=1, told=5)
+    client.force_login(supervisor)
+
+    national = client.get(reverse("national_comparison")).content.decode()
+    force_page = client.get(reverse("force_results", args=["hampshire"])).content.decode()
+
+    full_name = "Hampshire and Isle of Wight Constabulary"
+    assert "Hampshire and Isle of Wight Const…" in national
+    assert f"<title>{full_name}</title>Hampshire and Isle of Wight Const…" in national
+    assert "0 of 0" not in national
+    assert "0 of 0" not in force_page

@@ -13,7 +13,8 @@ from reviews.models import (
     ReviewStatus,
     Verdict,
 )
-from reviews.workflow.services import review_save
+from reviews.quality.services import known_answer_add
+from reviews.workflow.services import audit_assign_evenly, review_save
 from tests.factories import DecisionFactory, UserFactory, force, sampled_audit
 
 pytestmark = pytest.mark.django_db
@@ -542,3 +543,68 @@ def test_a_review_form_without_its_version_is_refused_without_saving(client, aud
     assert "The form was incomplete. Open the review again" in response.content.decode()
     review.refresh_from_db()
     assert review.status == ReviewStatus.TO_DO
+
+
+# Known-answer items look like any other to auditors
+
+
+@pytest.fixture
+def with_known_answer(supervisor, auditor):
+    """An audit of 4 drawn violence decisions (references A... and Z...) and a known-answer item (M...) between
+    them, all assigned to `auditor`."""
+    decisions(2, prefix="A")
+    decisions(2, prefix="Z")
+    audit = sampled_audit(name="Spring", sizes={OffenceCategory.VIOLENCE: 4}, seed=3, by=supervisor)
+    DecisionFactory(crime_record__reference="M/26/00000", crime_record__offence_category=OffenceCategory.VIOLENCE)
+    known_answer_add(audit=audit, reference="M/26/00000", decision_correct="yes", source="2025", by=supervisor)
+    audit_assign_evenly(audit=audit, auditors=[auditor], by=supervisor)
+    return audit
+
+
+def draw_details(audit) -> list[str]:
+    category = audit.categories.get()
+    return ["Seed</dt>", f">{audit.seed}<", category.population_checksum, "Population checksum", "Drawn</th>"]
+
+
+def test_an_auditor_sees_nothing_that_reproduces_the_draw(client, with_known_answer, auditor):
+    client.force_login(auditor)
+
+    html = client.get(reverse("audit_detail", args=[with_known_answer.pk])).content.decode()
+
+    assert "Offence categories" in html
+    assert OffenceCategory.VIOLENCE.label in html
+    for detail in draw_details(with_known_answer):
+        assert detail not in html
+    assert "known" not in html.lower()
+
+
+def test_a_supervisor_still_sees_the_seed_and_checksums(client, with_known_answer, supervisor):
+    client.force_login(supervisor)
+
+    html = client.get(reverse("audit_detail", args=[with_known_answer.pk])).content.decode()
+
+    for detail in draw_details(with_known_answer):
+        assert detail in html
+
+
+def test_the_queue_does_not_set_a_known_answer_item_apart(client, with_known_answer, auditor):
+    client.force_login(auditor)
+
+    page = client.get(reverse("review_queue"))
+
+    listed = [review.decision.crime_record.reference for review in page.context["table"].data]
+    assert listed == ["A/26/00000", "A/26/00001", "M/26/00000", "Z/26/00000", "Z/26/00001"]
+    by_category = client.get(reverse("review_queue"), {"sort": "category"}).context["table"].data
+    assert [review.decision.crime_record.reference for review in by_category] == listed
+
+
+def test_save_and_next_goes_through_the_queue_in_the_same_order(client, with_known_answer, auditor):
+    first = with_known_answer.reviews.get(decision__crime_record__reference="A/26/00001")
+    client.force_login(auditor)
+
+    response = post_review(client, first, "next", COMPLETE)
+
+    assert (
+        response["Location"]
+        == with_known_answer.reviews.get(decision__crime_record__reference="M/26/00000").get_absolute_url()
+    )

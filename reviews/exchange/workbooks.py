@@ -1,0 +1,146 @@
+"""Reading the first sheet of an XLSX workbook for the imports, bounded by what the sheet holds.
+
+A sheet may declare far more than it holds: a dimension of the whole grid (`A1:XFD1048576`) with one row at the
+bottom makes openpyxl's read-only rows pad every row to the declared width and fill every row in between, millions
+of cells for a file of a few kilobytes. Here the rows come from the sheet's own XML, through openpyxl's parser:
+a row with no value is skipped without a cell being made, the header is read up to `MAX_COLUMNS`, and each record
+only as wide as the header. The size the workbook unpacks to is checked first (`unpacked_size`).
+
+A formula is read as the value it was saved with; one saved without a value is an unreadable cell (see `cells`).
+"""
+
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO
+
+from reviews.errors import ImportFileError
+from reviews.exchange.cells import UNREADABLE, nul_byte, unreadable
+
+NOT_A_TABLE = "The file is neither a CSV file nor an XLSX workbook."
+# A workbook's header may name at most this many columns (the formats have a dozen; unknown ones are ignored).
+MAX_COLUMNS = 200
+# A workbook may unpack to at most this many times the largest file accepted.
+MAX_UNPACKED_TIMES = 10
+
+
+def unpacked_size(file: IO[bytes]) -> int:
+    """The bytes the workbook's parts unpack to, as its archive declares them (no part is ever read past that)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(NOT_A_TABLE) from error
+    finally:
+        file.seek(0)
+
+
+def read_workbook(file: IO[bytes]):
+    """(headings, (row number, cells as text) of each record, notices) of the workbook's first sheet."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(NOT_A_TABLE) from error
+    sheets = workbook.worksheets
+    if not sheets:
+        raise ImportFileError("The workbook has no sheets.")
+    notices = []
+    if len(sheets) > 1:
+        notices.append(
+            f'The workbook has {len(sheets)} sheets: only the first, "{sheets[0].title}", was read; '
+            f"the others ({', '.join(sheet.title for sheet in sheets[1:])}) were not."
+        )
+    rows = _sheet_rows(workbook, sheets[0])
+    header = next(rows, None)
+    return (header[1] if header else None), rows, notices
+
+
+_NO_SAVED_VALUE = object()
+
+
+def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of each row of `sheet` holding a value, read from the rows the sheet has: the
+    dimension it declares, and the empty rows and cells it may list, are never made into cells. The first such row,
+    the header, is read up to `MAX_COLUMNS` (a value further right refuses the file); the others as wide as it."""
+    from openpyxl.utils import get_column_letter
+
+    width = None
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        for number, cells in _sheet_parser(workbook, sheet, source).parse():
+            values = {}
+            for cell in cells:
+                column, value = cell["column"], cell["value"]
+                if value is None or (width is not None and column > width):
+                    continue
+                if column > MAX_COLUMNS:
+                    raise ImportFileError(
+                        f"The header row has a value in column {get_column_letter(column)}; a file may have at "
+                        f"most {MAX_COLUMNS} columns. Delete the columns right of the data and try again."
+                    )
+                values[column] = value
+            if not values:
+                continue
+            row = [""] * (width or max(values))
+            for column, value in values.items():
+                row[column - 1] = _xlsx_cell(value, column, number)
+            width = width or len(row)
+            yield number, row
+
+
+def _sheet_parser(workbook, sheet, source):
+    """openpyxl's own parser of a sheet's XML, as its read-only sheets use it (openpyxl is pinned: the attributes
+    read here are its own), passing over rows whose cells hold nothing without parsing them, and telling a formula
+    with no saved value from an empty cell.
+
+    A formula cell holds the value it last had when a spreadsheet program computed and saved it; a program that
+    does not compute (openpyxl itself) writes the formula alone. A formula whose value is empty text is saved as
+    text ("str"), and stays an empty cell."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class SheetParser(WorkSheetParser):
+        def parse_row(self, row):
+            number = row.get("r")
+            if any(len(cell) for cell in row) or (number is not None and not number.isdigit()):
+                return super().parse_row(row)
+            # No cell of the row holds a value or a formula (each would be an element in it): nothing to parse,
+            # and nothing kept of it (openpyxl keeps each row's height and style, a million of them in some files).
+            self.row_counter = int(number) if number else self.row_counter + 1
+            return self.row_counter, ()
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
+                cell["value"] = _NO_SAVED_VALUE
+            return cell
+
+    return SheetParser(
+        source,
+        sheet._shared_strings,
+        data_only=True,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+
+
+def _xlsx_cell(value, column: int, number: int) -> str:
+    if isinstance(value, str):
+        return value if UNREADABLE not in value else nul_byte(value)
+    if value is _NO_SAVED_VALUE:
+        from openpyxl.utils import get_column_letter
+
+        return unreadable(
+            f"the cell {get_column_letter(column)}{number} holds a formula with no saved value; "
+            "open the file in a spreadsheet program, save it, and try again"
+        )
+    if isinstance(value, datetime):
+        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
