@@ -952,6 +952,8 @@ class PublishedResults(CheckedModel):
 
     def clean(self):
         super().clean()
+        if self.version is not None and self.version < 1:
+            raise ValidationError({"version": "Versions are numbered from 1."})
         if self.version and self.version > 1 and not self.correction_note.strip():
             raise ValidationError({"correction_note": "Say what the correction changed."})
 

@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from accounts.roles import Role
 from reviews.models import (
     AuditStatus,
     CancellationDecision,
@@ -23,11 +24,13 @@ from reviews.models import (
     IncorrectReason,
     NoNeedToInformReason,
     Outcome,
+    PublishedResults,
     ReviewKind,
     ReviewStatus,
     Verdict,
     VictimInformed,
 )
+from reviews.results.publishing import audit_publish
 from tests.factories import (
     AuditCategoryFactory,
     AuditFactory,
@@ -156,6 +159,16 @@ def resolved_disagreement(**values):
 def duplicate_known_answer():
     item = KnownAnswerItemFactory()
     return KnownAnswerItemFactory.build(audit=item.audit, decision=item.decision, added_by=item.added_by)
+
+
+def published_copy(*, superseded=True, **changes) -> PublishedResults:
+    """An unsaved copy of a signed-off audit's published version 1, with `changes`; marked superseded unless
+    `superseded` is False, so that it breaks only the rule it is built to break."""
+    published = audit_publish(audit=AuditFactory(signed_off=True), by=UserFactory(role=Role.SUPERVISOR))
+    fields = {field.name: getattr(published, field.name) for field in PublishedResults._meta.concrete_fields}
+    fields.pop("id")
+    fields["superseded_at"] = published.published_at if superseded else None
+    return PublishedResults(**{**fields, **changes})
 
 
 BROKEN = [
@@ -354,6 +367,27 @@ BROKEN = [
         "disagreement_resolved_iff_final_verdict_and_reason",
         {"resolved_at": ["A resolved disagreement has its final verdict, who resolved it and when."]},
         variant="without_final_verdict",
+    ),
+    # PublishedResults
+    Broken(
+        lambda: published_copy(version=2, correction_note="Corrected", superseded=False),
+        "published_results_one_current_per_audit",
+        {NON_FIELD_ERRORS: ["The audit already has a current published version."]},
+    ),
+    Broken(
+        lambda: published_copy(version=1),
+        "published_results_version_unique_per_audit",
+        {NON_FIELD_ERRORS: ["This version of the audit's results is already published."]},
+    ),
+    Broken(
+        lambda: published_copy(version=0),
+        "published_results_version_from_1",
+        {"version": ["Versions are numbered from 1."]},
+    ),
+    Broken(
+        lambda: published_copy(version=2, correction_note=""),
+        "published_results_correction_has_note",
+        {"correction_note": ["Say what the correction changed."]},
     ),
     # KnownAnswerItem
     Broken(

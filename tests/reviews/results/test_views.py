@@ -465,6 +465,7 @@ def test_a_force_name_cut_short_in_a_chart_keeps_its_full_name_and_empty_shares_
     hampshire = data.audit("hampshire", "Hampshire 2025-26", categories=[RAPE])
     # Every victim was told or did not need telling, and no decision was judged in criterion C5.
     data.reviews(hampshire, RAPE, correct=4, incorrect=1, told=5)
+    data.publish_signed_off()
     client.force_login(supervisor)
 
     national = client.get(reverse("national_comparison")).content.decode()
