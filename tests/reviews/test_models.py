@@ -380,7 +380,7 @@ BROKEN = [
         {NON_FIELD_ERRORS: ["This version of the audit's results is already published."]},
     ),
     Broken(
-        lambda: published_copy(version=0),
+        lambda: published_copy(version=0, correction_note="Corrected"),
         "published_results_version_from_1",
         {"version": ["Versions are numbered from 1."]},
     ),
