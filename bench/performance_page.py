@@ -200,27 +200,32 @@ def summaries_body(figures: dict) -> list[str]:
             ("decisions", "decisions"),
             ("forces", "forces"),
             ("signed_off_audits", "signed-off audits"),
+            ("published_versions", "published versions"),
+            ("publish_seconds", "all published in (s)"),
             ("approved_reviews", "approved reviews"),
             ("load_decisions_seconds", "decisions imported in (s)"),
             ("load_seconds", "everything loaded in (s)"),
             ("requests_per_page", "requests per page"),
-            ("target_median_ms", "target: median under (ms)"),
+            ("target_median_ms", "target: median under (ms), unless the page says"),
         ],
     )
-    target = figures.get("target_median_ms")
-    rows = [
-        [
-            name,
-            f"`{page['url']}`",
-            page["median_ms"],
-            page["p95_ms"],
-            page["queries"],
-            page["bytes"],
-            "" if target is None else met(page["median_ms"] < target),
-        ]
-        for name, page in figures.get("pages", {}).items()
-    ]
-    headings = ["page", "address", "median ms", "p95 ms", "queries", "bytes", "within target"]
+    default = figures.get("target_median_ms")
+    rows = []
+    for name, page in figures.get("pages", {}).items():
+        target = page.get("target_ms", default)
+        rows.append(
+            [
+                name,
+                f"`{page['url']}`",
+                page["median_ms"],
+                page["p95_ms"],
+                page["queries"],
+                page["bytes"],
+                "" if target is None else target,
+                "" if target is None else met(page["median_ms"] < target),
+            ]
+        )
+    headings = ["page", "address", "median ms", "p95 ms", "queries", "bytes", "target ms", "within target"]
     return lines + table(headings, rows)
 
 
@@ -288,6 +293,8 @@ def loadtest_body(figures: dict) -> list[str]:
         [
             ("decisions", "decisions"),
             ("signed_off_audits", "signed-off audits"),
+            ("published_versions", "published versions"),
+            ("publish_seconds", "all published in (s)"),
             ("auditors", "auditors"),
             ("supervisors", "supervisors"),
             ("reviews_assigned", "reviews assigned"),
@@ -380,9 +387,10 @@ BENCHMARKS = {
         "`import_decisions`, then several signed-off audit rounds per force, each with approved reviews in every "
         "audited category. The national comparison (plain and sorted), its CSV export, a force's results for its "
         "latest and its earliest audit and the printable report are each requested repeatedly through Django's "
-        "test client as a supervisor, middleware included: the median and 95th percentile server time, the "
-        "queries of one request and the size of the response. Target: a median under the target below for "
-        "every page.",
+        "test client as a supervisor (and a force's page as its force contact), middleware included: the median "
+        "and 95th percentile server time, the queries of one request and the size of the response. Every audit is "
+        "published, and the national page and a force contact's page read the published versions. Target: a "
+        "median under each page's target below.",
         summaries_body,
     ),
     "quality": Benchmark(

@@ -1,8 +1,11 @@
 """Server time of the summary pages at national scale: 200,000 decisions over the 43 forces (the synthetic
-national extract), five signed-off audit rounds per force of about 80 approved reviews each, then the national
-comparison, its CSV export and a force's results page requested repeatedly through Django's test client.
+national extract), five signed-off and published audit rounds per force of about 80 approved reviews each, then
+the national comparison, its CSV export and a force's results page requested repeatedly through Django's test
+client.
 
-Target: under 300 ms median for each page on PostgreSQL.
+Targets: the pages that read the published versions, under 50 ms median for the national page and 100 ms for a
+force's page with five audits of history as its force contact reads it; every other page (the live figures a
+supervisor reads, the export) under 300 ms median, on PostgreSQL.
 """
 
 import io
@@ -33,11 +36,13 @@ from reviews.models import (
     AuditStatus,
     CancellationDecision,
     OffenceCategory,
+    PublishedResults,
     RecordingGrade,
     Review,
     ReviewKind,
     ReviewStatus,
 )
+from reviews.results.publishing import audit_publish
 
 DECISIONS = 200_000
 ROUNDS = 5  # financial years 2021-22 to 2025-26, the extract's period
@@ -45,6 +50,8 @@ PER_CATEGORY = 20  # four audited categories: about 80 reviews per audit
 REQUESTS = 40
 WARM_UP = 3
 TARGET_MS = 300
+NATIONAL_TARGET_MS = 50  # read from the published versions
+FORCE_PUBLISHED_TARGET_MS = 100
 SEED = 6
 FORCE = "northamptonshire"
 
@@ -54,7 +61,7 @@ def _financial_year(day: date) -> int:
 
 
 def _empty_tables() -> None:
-    tables = [Review, AuditCategory, Audit, CancellationDecision]
+    tables = [PublishedResults, Review, AuditCategory, Audit, CancellationDecision]
     names = ", ".join(model._meta.db_table for model in tables) + ", reviews_crimerecord"
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # noqa: S608 - model table names
@@ -119,7 +126,15 @@ def _load_audits(population: dict[tuple[int, int, str], list[int]], supervisor: 
     return len(reviews)
 
 
-def _time(client: Client, url: str, params: dict) -> dict:
+def _publish_audits(supervisor: User) -> int:
+    """Publish every audit, oldest first, as a supervisor does once each is signed off."""
+    audits = Audit.objects.order_by("period_end", "force__code")
+    for audit in audits:
+        audit_publish(audit=audit, by=supervisor)
+    return audits.count()
+
+
+def _time(client: Client, url: str, params: dict, target_ms: int = TARGET_MS) -> dict:
     for _ in range(WARM_UP):
         assert client.get(url, params).status_code == 200
     timings = []
@@ -137,6 +152,7 @@ def _time(client: Client, url: str, params: dict) -> dict:
         "p95_ms": round(timings[max(0, round(0.95 * len(timings)) - 1)], 1),
         "queries": len(queries),
         "bytes": len(response.content),
+        "target_ms": target_ms,
     }
 
 
@@ -148,6 +164,8 @@ class NationalDataset:
     approved_reviews: int
     load_decisions_seconds: float
     load_seconds: float
+    published: int = 0
+    publish_seconds: float = 0.0
 
 
 def load_national_dataset() -> NationalDataset:
@@ -161,6 +179,9 @@ def load_national_dataset() -> NationalDataset:
     supervisor, auditor = _user("supervisor", Role.SUPERVISOR), _user("auditor", Role.AUDITOR)
     with transaction.atomic():
         reviews = _load_audits(population, supervisor, auditor)
+    publishing = time.perf_counter()
+    published = _publish_audits(supervisor)
+    published_in = time.perf_counter() - publishing
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return NationalDataset(
@@ -170,6 +191,8 @@ def load_national_dataset() -> NationalDataset:
         approved_reviews=reviews,
         load_decisions_seconds=round(loaded_decisions, 1),
         load_seconds=round(time.perf_counter() - started, 1),
+        published=published,
+        publish_seconds=round(published_in, 1),
     )
 
 
@@ -181,24 +204,40 @@ def run() -> dict:
     client = Client(HTTP_HOST="localhost")
     client.force_login(supervisor)
     earliest = Audit.objects.filter(force__code=FORCE).order_by("period_end").first()
+    viewer = _user("viewer", Role.FORCE_VIEWER)
+    viewer.force = Force.objects.get(code=FORCE)
+    viewer.save()
+    contact = Client(HTTP_HOST="localhost")
+    contact.force_login(viewer)
+    national, force_page = reverse("national_comparison"), reverse("force_results", args=[FORCE])
     pages = [
-        ("national page", reverse("national_comparison"), {}),
-        ("national page sorted by rape", reverse("national_comparison"), {"sort": "-rape"}),
-        ("national CSV export", reverse("national_comparison"), {"_export": "csv"}),
-        ("force page (latest audit)", reverse("force_results", args=[FORCE]), {}),
-        ("force page (earliest audit)", reverse("force_audit_results", args=[FORCE, earliest.pk]), {}),
-        ("force printable report", reverse("force_audit_report", args=[FORCE, earliest.pk]), {}),
+        ("national page", client, national, {}, NATIONAL_TARGET_MS),
+        ("national page sorted by rape", client, national, {"sort": "-rape"}, NATIONAL_TARGET_MS),
+        ("national CSV export", client, national, {"_export": "csv"}, TARGET_MS),
+        ("national page with work in progress", client, national, {"in_progress": "1"}, TARGET_MS),
+        ("force page, force contact", contact, force_page, {}, FORCE_PUBLISHED_TARGET_MS),
+        ("force page (latest audit)", client, force_page, {}, TARGET_MS),
+        (
+            "force page (earliest audit)",
+            client,
+            reverse("force_audit_results", args=[FORCE, earliest.pk]),
+            {},
+            TARGET_MS,
+        ),
+        ("force printable report", client, reverse("force_audit_report", args=[FORCE, earliest.pk]), {}, TARGET_MS),
     ]
     return {
         "decisions": CancellationDecision.objects.count(),
         "forces": Force.objects.count(),
         "signed_off_audits": Audit.objects.filter(status=AuditStatus.SIGNED_OFF).count(),
+        "published_versions": dataset.published,
+        "publish_seconds": dataset.publish_seconds,
         "approved_reviews": dataset.approved_reviews,
         "load_decisions_seconds": dataset.load_decisions_seconds,
         "load_seconds": dataset.load_seconds,
         "requests_per_page": REQUESTS,
         "target_median_ms": TARGET_MS,
-        "pages": {name: _time(client, url, params) for name, url, params in pages},
+        "pages": {name: _time(user_client, url, params, target) for name, user_client, url, params, target in pages},
     }
 
 
@@ -207,10 +246,10 @@ def report(figures: dict) -> str:
         "Summary pages at national scale",
         f"  {figures['decisions']:,} decisions, {figures['forces']} forces, {figures['signed_off_audits']} signed-off "
         f"audits, {figures['approved_reviews']:,} approved reviews (loaded in {figures['load_seconds']} s)",
-        f"  {figures['requests_per_page']} requests per page; target under {figures['target_median_ms']} ms median",
+        f"  {figures['requests_per_page']} requests per page; median targets per page (ms)",
         f"  {'page':<30} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  verdict",
     ]
     for name, page in figures["pages"].items():
-        verdict = "within target" if page["median_ms"] < figures["target_median_ms"] else "OVER TARGET"
+        verdict = "within target" if page["median_ms"] < page.get("target_ms", TARGET_MS) else "OVER TARGET"
         lines.append(f"  {name:<30} {page['median_ms']:>10} {page['p95_ms']:>10} {page['queries']:>8}  {verdict}")
     return "\n".join(lines)

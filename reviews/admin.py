@@ -14,7 +14,7 @@ from accounts.services import access_record, filters_from_query
 from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
-from reviews.models import Action, Audit, AuditCategory, CancellationDecision, CrimeRecord, Review
+from reviews.models import Action, Audit, AuditCategory, CancellationDecision, CrimeRecord, PublishedResults, Review
 from reviews.permissions import may_administer_data, sees_draw, sees_others_work
 
 
@@ -241,6 +241,27 @@ class ActionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "audit__force"]
     list_select_related = ["decision__crime_record__force", "audit__force"]
     search_fields = ["decision__crime_record__reference", "audit__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PublishedResults)
+class PublishedResultsAdmin(admin.ModelAdmin):
+    """Published versions are read here, never changed: a correction is a new version, published by a supervisor
+    from the audit's page."""
+
+    list_display = ["__str__", "force", "version", "published_at", "superseded_at", "sha256"]
+    list_filter = ["force"]
+    list_select_related = ["force"]
+    search_fields = ["force__name", "audit__name", "sha256"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

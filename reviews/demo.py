@@ -1,7 +1,7 @@
 """Realistic, deterministic demonstration data: eight forces' cancelled and transferred crimes over up to three
 financial years, two signed-off audits of each force a year apart (with second reviews, settled disagreements,
-findings and the actions that put them right), one audit in progress with reviews at every stage, and one user per
-role. For local use only; nothing here is real data."""
+findings and the actions that put them right), every signed-off audit published (one of them corrected), one audit
+in progress with reviews at every stage, and one user per role. For local use only; nothing here is real data."""
 
 import random
 from collections.abc import Sequence
@@ -35,10 +35,12 @@ from reviews.models import (
 )
 from reviews.quality.services import audit_set_second_review_share, disagreement_resolve, known_answer_add
 from reviews.remedies.services import action_accept, action_record_outcome, action_return, due_date
+from reviews.results.publishing import audit_publish
 from reviews.workflow.planning import audit_create, audit_draw_sample
 from reviews.workflow.services import (
     audit_approve_submitted,
     audit_assign_evenly,
+    audit_reopen,
     audit_sign_off,
     review_approve,
     review_return,
@@ -380,6 +382,42 @@ def _finish(audit: Audit, plan: DemoAudit) -> None:
     audit.actions.update(due_on=due_date(audit))
     if plan.contact.force_id == audit.force_id:
         _actions(audit=audit, contact=plan.contact, supervisor=plan.supervisor)
+    audit_publish(audit=audit, by=plan.supervisor)
+    if (audit.force.code, plan.period.label) == CORRECTED:
+        _correct(audit, plan)
+
+
+# One published audit was corrected after publication: a verdict changed on a reopened audit, published again as
+# version 2 with its note, so the superseded version 1 and the correction are both there to see.
+CORRECTED = ("kent", "2024-25")
+
+
+def _correct(audit: Audit, plan: DemoAudit) -> None:
+    """Reopen the audit, change one "incorrect" verdict to "correct" on the force's new evidence, sign off again
+    and publish the correction."""
+    review = (
+        audit.reviews.filter(kind=ReviewKind.PRIMARY, decision_correct=Verdict.NO, disagreement__isnull=True)
+        .order_by("decision__crime_record__reference")
+        .first()
+    )
+    if review is None:
+        return
+    reason = f"The force sent the witness statement behind {review.decision.crime_record.reference}."
+    audit = audit_reopen(audit=audit, by=plan.supervisor, reason=reason)
+    review = review_return(review=review, by=plan.supervisor, comment="Read the witness statement the force sent.")
+    answers = review.answers() | {
+        "decision_correct": Verdict.YES,
+        "incorrect_reason": "",
+        "notes": "The witness statement verifies the additional information.",
+    }
+    review = review_save(review=review, by=review.auditor, answers=answers, version=review.version, submit=True)
+    review_approve(review=review, by=plan.supervisor)
+    audit = audit_sign_off(audit=audit, by=plan.supervisor)
+    audit_publish(
+        audit=audit,
+        by=plan.supervisor,
+        correction_note=f"One decision judged incorrect was correct: {reason}",
+    )
 
 
 # The force contact's audits' actions cycle through these, so the actions list and the force page show each state;

@@ -1172,3 +1172,95 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user} on {self.sent_on:%d/%m/%Y}"
+
+
+class PublishedResultsQuerySet(models.QuerySet):
+    def current(self) -> "PublishedResultsQuerySet":
+        """The version of each audit's results that stands: the latest, not superseded."""
+        return self.filter(superseded_at__isnull=True)
+
+    def visible_to(self, user) -> "PublishedResultsQuerySet":
+        """Published results `user` may read: every force's for audit staff, a force contact's own force's."""
+        if permissions.is_audit_staff(user):
+            return self.all()
+        if permissions.is_force_contact(user):
+            return self.filter(force_id=user.force_id)
+        return self.none()
+
+
+class PublishedResults(CheckedModel):
+    """One published version of a signed-off audit's results, frozen: the figures of the force page and of the
+    audit's row in the national comparison (`figures`, counts from which every rate is worked out the same way
+    each time), and the canonical CSV of them with its SHA-256. A version never changes once written; a
+    correction is a new version with a note, and the one it replaces is marked superseded (the only change a
+    stored version takes, by `reviews.results.publishing.audit_publish`)."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="published_versions")
+    # Copies of the audit's force and period as published, so that the pages can choose versions without the
+    # audit (whose period may be replanned after a reopening).
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="published_results")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    version = models.PositiveIntegerField()
+    figures = models.JSONField()
+    csv = models.TextField("Canonical CSV")
+    sha256 = models.CharField("SHA-256 of the CSV", max_length=64)
+    correction_note = models.TextField(blank=True, help_text="What a corrected version changed, and why.")
+    signed_off_at = models.DateTimeField(help_text="The sign-off whose results this version publishes.")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = PublishedResultsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "published results"
+        verbose_name_plural = "published results"
+        ordering = ["force", "-period_end", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "version"],
+                name="published_results_version_unique_per_audit",
+                violation_error_message="This version of the audit's results is already published.",
+            ),
+            models.UniqueConstraint(
+                fields=["audit"],
+                condition=Q(superseded_at__isnull=True),
+                name="published_results_one_current_per_audit",
+                violation_error_message="The audit already has a current published version.",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="published_results_version_from_1"),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(correction_note=""),
+                name="published_results_correction_has_note",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["force", "period_end"],
+                condition=Q(superseded_at__isnull=True),
+                name="published_current_by_force",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figures['audit']['name']} ({self.force}), version {self.version}"
+
+    def clean(self):
+        super().clean()
+        if self.version is not None and self.version < 1:
+            raise ValidationError({"version": "Versions are numbered from 1."})
+        if self.version and self.version > 1 and not self.correction_note.strip():
+            raise ValidationError({"correction_note": "Say what the correction changed."})
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Published results never change: publish a corrected version instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("published_results", args=[self.force.code, self.audit_id, self.version])
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None

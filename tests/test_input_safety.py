@@ -14,6 +14,7 @@ from forces.models import Force
 from reviews.demo import seed_demo
 from reviews.models import Audit, AuditStatus, CancellationDecision, CrimeRecord, Review, ReviewStatus, Verdict
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory
+from tests.reviews.results.summary_data import publish_signed_off
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +175,7 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(&quot;cancelled&quot;)&lt;/script&gt;"
 def hostile_demo():
     """The demo data, with markup in a signed-off incorrect review (Hampshire and Isle of Wight) and in a
     draft of the audit in progress (Northamptonshire): its rationale, notes, crime reference, the audit's
-    name and the auditor's name, as an import or a form could have left them."""
+    name and the auditor's name, as an import or a form could have left them; the signed-off audits published."""
     seed_demo(only=("northamptonshire", "hampshire"))
     incorrect = (
         Review.objects.filter(audit__force__code="hampshire", decision_correct=Verdict.NO)
@@ -189,6 +190,8 @@ def hostile_demo():
     CrimeRecord.objects.filter(pk=incorrect.decision.crime_record_id).update(reference=f"HC/{SCRIPT}")
     Audit.objects.filter(pk=incorrect.audit_id).update(name=f"Audit {SCRIPT}")
     type(incorrect.auditor).objects.filter(pk=incorrect.auditor_id).update(first_name=SCRIPT)
+    # Published as they stand, so the national page and the published versions hold the markup too.
+    publish_signed_off()
     return {"incorrect": incorrect, "draft": draft}
 
 

@@ -3,8 +3,8 @@ pages and static files) has a row below, with the status each role gets for thei
 another force's (or another auditor's). A URL without a row fails `test_every_url_has_a_row`.
 
 To add a URL: add a row to MATRIX. `none(...)` is a page without an object in its address; `audit(...)`,
-`review(...)`, `force_row(...)` and `force_audit(...)` take (own, foreign) statuses per role, the objects being built by
-`objects()` below. Statuses are for GET; 302 for anonymous users means the sign-in page.
+`review(...)`, `force_row(...)`, `force_audit(...)` and `published(...)` take (own, foreign) statuses per role, the
+objects being built by `objects()` below. Statuses are for GET; 302 for anonymous users means the sign-in page.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from reviews.models import Action, ActionKind, ActionOutcome, ActionStatus, AuditStatus, ReviewStatus, Verdict
+from reviews.results.publishing import audit_publish
 from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory, sign_off
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ EXCLUDED_NAMESPACES = {"admin"}
 
 @dataclass
 class Row:
-    kind: str | None  # which object the URL names: None, "audit", "review", "force" or "force_audit"
+    kind: str | None  # which object the URL names: None, "audit", "review", "force", "force_audit" or "published"
     expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # role: (own, foreign)
     kwargs: dict | None = None  # for a page without an object whose address still has parts
 
@@ -57,6 +58,10 @@ def force_row(**statuses: tuple[int, int] | int) -> Row:
 
 def force_audit(**statuses: tuple[int, int] | int) -> Row:
     return Row("force_audit", {role: _pair(status) for role, status in statuses.items()})
+
+
+def published(**statuses: tuple[int, int] | int) -> Row:
+    return Row("published", {role: _pair(status) for role, status in statuses.items()})
 
 
 def disagreement(**statuses: tuple[int, int] | int) -> Row:
@@ -115,6 +120,15 @@ MATRIX: dict[str, Row] = {
         anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_contact=(200, 404)
     ),
     "force_audit_report": force_audit(
+        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_contact=(200, 404)
+    ),
+    # Publishing is the supervisors'; a published version is read by whoever reads its force's results. The
+    # foreign audit is in progress and has no published version.
+    "audit_publish": audit(**SUPERVISORS_ONLY),
+    "published_results": published(
+        anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_contact=(200, 404)
+    ),
+    "published_results_csv": published(
         anonymous=302, auditor=(200, 404), supervisor=(200, 404), data_steward=(200, 404), force_contact=(200, 404)
     ),
     # A force contact is sent on to their own force's results.
@@ -200,7 +214,7 @@ def people(auditor, supervisor, data_steward, force_contact):
 
 @pytest.fixture
 def objects(people, northamptonshire, kent):
-    """Own: a signed-off Northamptonshire audit (the force contact's force) with a review assigned to
+    """Own: a signed-off and published Northamptonshire audit (the force contact's force) with a review assigned to
     `auditor`. Foreign: an in-progress Kent audit with a review assigned to another auditor."""
     own_audit = AuditFactory(name="Own", force=northamptonshire)
     own_review = ReviewFactory(
@@ -213,6 +227,7 @@ def objects(people, northamptonshire, kent):
     )
     own_disagreement = DisagreementFactory(audit=own_audit)
     sign_off(own_audit, by=people["supervisor"])
+    audit_publish(audit=own_audit, by=people["supervisor"])
     foreign_audit = AuditFactory(name="Foreign", force=kent, status=AuditStatus.IN_PROGRESS)
     foreign_review = ReviewFactory(
         audit=foreign_audit,
@@ -251,6 +266,10 @@ def objects(people, northamptonshire, kent):
             {"code": northamptonshire.code, "audit_id": own_audit.pk},
             {"code": kent.code, "audit_id": foreign_audit.pk},
         ),
+        "published": (
+            {"code": northamptonshire.code, "audit_id": own_audit.pk, "version": 1},
+            {"code": kent.code, "audit_id": foreign_audit.pk, "version": 1},
+        ),
     }
 
 
@@ -281,6 +300,7 @@ def test_an_unknown_id_is_not_found_for_those_allowed_in(client, people, url_nam
     kwargs = {
         "force": {"code": "atlantis"},
         "force_audit": {"code": "northamptonshire", "audit_id": 999_999},
+        "published": {"code": "northamptonshire", "audit_id": 999_999, "version": 1},
     }.get(row.kind, {"pk": 999_999})
     for role in allowed:
         client.force_login(people[role])

@@ -1,15 +1,17 @@
 """The figures the summary pages print: shares with their 95% Wilson interval, rounded once for every page and
-export, and the plain-English wording ("1 in 10", "none of 20") and headline built from them.
+export, and the plain-English wording ("1 in 10", "none of 20") and headline built from them; the change between
+two audits with its 95% interval (Newcombe's hybrid score method); and the planning figures (what a sample of a
+given size can show, the sample a margin or a tolerable rate needs).
 
-The Wilson score interval is the one statsmodels computes with `proportion_confint(method="wilson")`; the tests
-compare the two over a grid of counts. It is written out here because the application needs nothing else from
-statsmodels and its numerical stack.
+The Wilson score interval is the one statsmodels computes with `proportion_confint(method="wilson")`, and the
+difference interval the one of `confint_proportions_2indep(method="newcomb")`; the tests compare them. They are
+written out here because the application needs nothing else from statsmodels and its numerical stack.
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
-from math import sqrt
+from math import ceil, log, log1p, sqrt
 from statistics import NormalDist
 
 CONFIDENCE = 0.95
@@ -153,3 +155,118 @@ def headline(*, force_name: str, incorrect_by_category: list[tuple[str, Share]],
     else:
         sentences.append(f"All {victims.total} victims who should have been told were told.")
     return " ".join(sentences)
+
+
+# Changes between two audits of a force.
+
+IMPROVED = "improved"
+WORSE = "worse"
+NO_CLEAR_CHANGE = "no clear change"
+
+
+def difference_interval(count1: int, total1: int, count2: int, total2: int, *, z: float = Z_95) -> tuple[float, float]:
+    """The 95% interval of the difference `count1/total1 - count2/total2` by Newcombe's hybrid score method
+    (method 10 of Newcombe, 1998), built from the two shares' Wilson intervals; statsmodels computes the same
+    with `confint_proportions_2indep(method="newcomb")`.
+
+    Raises `ValueError`, as `wilson_interval` does, when either share is of nothing.
+    """
+    low1, high1 = wilson_interval(count1, total1, z=z)
+    low2, high2 = wilson_interval(count2, total2, z=z)
+    share1, share2 = count1 / total1, count2 / total2
+    difference = share1 - share2
+    lower = difference - sqrt((share1 - low1) ** 2 + (high2 - share2) ** 2)
+    upper = difference + sqrt((high1 - share1) ** 2 + (share2 - low2) ** 2)
+    return lower, upper
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change in a rate of errors from an `earlier` audit to a `later` one, with the 95% interval of the
+    difference (later minus earlier) and its verdict."""
+
+    earlier: Share
+    later: Share
+
+    @property
+    def exists(self) -> bool:
+        return self.earlier.exists and self.later.exists
+
+    @cached_property
+    def interval(self) -> tuple[float, float] | None:
+        if not self.exists:
+            return None
+        return difference_interval(self.later.count, self.later.total, self.earlier.count, self.earlier.total)
+
+    @property
+    def points(self) -> Decimal | None:
+        """The change in percentage points, the later audit's rounded rate minus the earlier's, so that the
+        figure agrees with the two rates printed beside it."""
+        return self.later.percent - self.earlier.percent if self.exists else None
+
+    @property
+    def lower_points(self) -> Decimal | None:
+        return percent(self.interval[0]) if self.exists else None
+
+    @property
+    def upper_points(self) -> Decimal | None:
+        return percent(self.interval[1]) if self.exists else None
+
+    @property
+    def verdict(self) -> str:
+        """For a rate of errors, fewer is better: "improved" only when the whole interval lies below zero,
+        "worse" only when it lies above, otherwise "no clear change"; "" when either audit judged nothing."""
+        if not self.exists:
+            return ""
+        lower, upper = self.interval
+        if upper < 0:
+            return IMPROVED
+        if lower > 0:
+            return WORSE
+        return NO_CLEAR_CHANGE
+
+
+# Planning: what a sample of a given size can show.
+
+
+def upper_bound_if_none_found(total: int, *, z: float = Z_95) -> float:
+    """The upper end of the 95% Wilson interval when none of `total` is found wrong: 0 of 20 still allows up to
+    16.1%."""
+    return wilson_interval(0, total, z=z)[1]
+
+
+def _wilson_half_width(rate: float, total: int, z: float) -> float:
+    z2 = z * z
+    return z * sqrt(rate * (1 - rate) / total + z2 / (4 * total * total)) / (1 + z2 / total)
+
+
+MAX_SAMPLE = 1_000_000
+
+
+def sample_size_for_margin(*, rate: float, margin: float, z: float = Z_95) -> int:
+    """The smallest sample whose 95% Wilson interval at `rate` is no wider than `margin` either side (half the
+    interval's width), both as fractions. The half-width falls as the sample grows, so a bisection finds it.
+
+    Raises `ValueError` for a rate outside 0..1 or a margin outside (0, 0.5].
+    """
+    if not 0 <= rate <= 1 or not 0 < margin <= 0.5:
+        raise ValueError(f"No sample size for a rate of {rate} within {margin}.")
+    low, high = 1, MAX_SAMPLE
+    while low < high:
+        middle = (low + high) // 2
+        if _wilson_half_width(rate, middle, z) <= margin:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def attribute_sample_size(*, tolerable_rate: float, confidence: float = CONFIDENCE) -> int:
+    """The attribute-sampling size with no expected errors: the smallest sample in which, if the true rate were
+    the tolerable one, finding no errors would have a chance under 1 - `confidence`; 59 for a tolerable 5% and 29
+    for 10% at 95%. The sample is drawn from a large population (the binomial model the audit tables use)."""
+    if not 0 < tolerable_rate < 1 or not 0 < confidence < 1:
+        raise ValueError(f"No sample size for a tolerable rate of {tolerable_rate}.")
+    # log(1 - c) / log(1 - t), with a tolerance so that an exact whole number is not pushed up by rounding.
+    size = log(1 - confidence) / log1p(-tolerable_rate)
+    return max(1, ceil(size - 1e-9))

@@ -10,11 +10,11 @@ audit outside what a user may read is a 404.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
@@ -23,12 +23,29 @@ from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
 from forces.models import Force
 from reviews.models import OffenceCategory
-from reviews.permissions import can_supervise, forces_visible_to, may_compare_forces, may_include_work_in_progress
+from reviews.permissions import (
+    can_supervise,
+    forces_visible_to,
+    is_force_contact,
+    may_compare_forces,
+    may_include_work_in_progress,
+)
 from reviews.remedies.selectors import action_summaries, audit_actions, put_right_shares
 from reviews.results.charts import interval_chart
 from reviews.results.filters import NationalFilter
+from reviews.results.forms import PublishForm
+from reviews.results.published import (
+    force_trend,
+    national_rates_by_period,
+    published_force_results,
+    published_national_comparison,
+    published_version,
+    thaw,
+)
+from reviews.results.publishing import audit_publish, publication_state
 from reviews.results.selectors import Scope, force_results, national_comparison
 from reviews.results.tables import EscapedTableExport, NationalTable
+from reviews.web import AuditActionView
 
 
 class ScopeMixin:
@@ -58,26 +75,36 @@ class ForceResultsView(LoginRequiredMixin, ScopeMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         force = get_object_or_404(forces_visible_to(user), code=self.kwargs["code"])
-        results = force_results(force=force, user=user, scope=self.scope, audit_id=self.kwargs.get("audit_id"))
+        if is_force_contact(user):
+            # A force reads what was published about it, never the live reviews.
+            results = published_force_results(force=force, user=user, audit_id=self.kwargs.get("audit_id"))
+        else:
+            results = force_results(force=force, user=user, scope=self.scope, audit_id=self.kwargs.get("audit_id"))
         if results is None:
             raise Http404("No such audit of this force.")
         context.update(
             force=force,
             results=results,
-            chart=interval_chart(
-                title=f"Incorrect decisions by category: {force.name} against the national rate",
-                items=[
-                    (figures.label, figures.incorrect_share, figures.compared_with_national, figures.national)
-                    for figures in results.categories
-                ],
-            ),
+            chart=category_chart(force, results),
             # Supervisors open any review's page; others read the reference only.
             link_reviews=can_supervise(user),
+            trends=force_trend(force=force, user=user),
         )
         # Putting findings right: how each audit's actions stand, per kind (reviews.remedies).
         summaries = action_summaries(audits=results.audits, today=timezone.localdate())
         context["action_summaries"] = [(audit, summaries[audit.pk]) for audit in results.audits]
         return context
+
+
+def category_chart(force, results):
+    """The chart of a force's results (live or published) by category, against the national rate."""
+    return interval_chart(
+        title=f"Incorrect decisions by category: {force.name} against the national rate",
+        items=[
+            (figures.label, figures.incorrect_share, figures.compared_with_national, figures.national)
+            for figures in results.categories
+        ],
+    )
 
 
 class ForceReportView(ForceResultsView):
@@ -91,6 +118,80 @@ class ForceReportView(ForceResultsView):
         context["actions"] = audit_actions(audit=context["results"].audit)
         context["today"] = timezone.localdate()
         return context
+
+
+class AuditPublishView(AuditActionView):
+    """A supervisor publishes a signed-off audit's results, or a correction of them after a new sign-off."""
+
+    template_name = "reviews/results/audit_publish.html"
+    form_class = PublishForm
+    title = "Publish the results"
+
+    def act(self, form):
+        version = audit_publish(
+            audit=self.get_audit(), by=self.request.user, correction_note=form.cleaned_data["correction_note"]
+        )
+        self.published = version
+        return f"Version {version.version} of the results is published."
+
+    def get_success_url(self):
+        return self.published.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        current, publishable = publication_state(self.get_audit())
+        return super().get_context_data(current=current, publishable=publishable, **kwargs)
+
+
+class PublishedVersionMixin:
+    """The published version named in the URL, if the user may read its force (404 otherwise)."""
+
+    def get_version(self):
+        force = get_object_or_404(forces_visible_to(self.request.user), code=self.kwargs["code"])
+        version = published_version(
+            force=force, audit_id=self.kwargs["audit_id"], version=self.kwargs["version"], user=self.request.user
+        )
+        if version is None:
+            raise Http404("No such published version.")
+        return version
+
+
+class PublishedResultsView(LoginRequiredMixin, PublishedVersionMixin, TemplateView):
+    """One published version of an audit's results, at its own address for as long as it is kept."""
+
+    template_name = "reviews/results/published_results.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        version = self.get_version()
+        results = thaw(version.figures)
+        context.update(
+            version=version,
+            force=version.force,
+            results=results,
+            chart=category_chart(version.force, results),
+            scope=Scope(),
+            versions=version.audit.published_versions.order_by("version"),
+            link_reviews=can_supervise(self.request.user),
+        )
+        return context
+
+
+class PublishedResultsCsvView(LoginRequiredMixin, PublishedVersionMixin, View):
+    """The canonical CSV of a published version, byte for byte the file whose SHA-256 the page shows."""
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_version()
+        response = HttpResponse(version.csv.encode("utf-8"), content_type="text/csv; charset=utf-8")
+        filename = f"{version.force.code}-audit-{version.audit_id}-version-{version.version}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        access_record(
+            user=request.user,
+            action=AccessAction.EXPORTED,
+            request=request,
+            target=version,
+            details={"table": "published results", "format": "csv", "sha256": version.sha256},
+        )
+        return response
 
 
 class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -119,12 +220,20 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
 
     @cached_property
     def comparison(self):
-        comparison = national_comparison(
-            forces=self.object_list,
-            scope=self.scope,
-            categories=self.filterset.chosen_categories,
-            period=self.filterset.period_range,
-        )
+        if self.scope.include_in_progress:
+            comparison = national_comparison(
+                forces=self.object_list,
+                scope=self.scope,
+                categories=self.filterset.chosen_categories,
+                period=self.filterset.period_range,
+            )
+        else:
+            # What is quoted outside the audit team is what was published, never the live reviews.
+            comparison = published_national_comparison(
+                forces=self.object_list,
+                categories=self.filterset.chosen_categories,
+                period=self.filterset.period_range,
+            )
         # Putting findings right: the share of each force's actions put right (reviews.remedies).
         shares = put_right_shares(forces=[row.force for row in comparison.rows], today=timezone.localdate())
         for row in comparison.rows:
@@ -196,6 +305,8 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
             )
             for category in comparison.categories
         ]
+        context["periods"] = national_rates_by_period(categories=comparison.categories)
+        context["categories"] = [OffenceCategory(category) for category in comparison.categories]
         query = self.request.GET.copy()
         query.pop(self.export_trigger_param, None)
         context["export_links"] = [

@@ -16,6 +16,7 @@ from reviews.models import (
     VictimInformed,
 )
 from reviews.quality.qa import SHARE_INVALID
+from reviews.workflow.planning import DEFAULT_MARGIN, DEFAULT_TOLERABLE_RATE
 from reviews.workflow.sampling import propose_seed
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -82,6 +83,33 @@ class AuditPlanForm(forms.Form):
         required=False,
         help_text="The per cent of each category's sample that a second auditor reviews without seeing the first "
         "verdict. 0 means no second reviews.",
+    )
+    margin = forms.IntegerField(
+        label="Margin of error wanted (percentage points either side)",
+        min_value=1,
+        max_value=50,
+        initial=DEFAULT_MARGIN,
+        required=False,
+        help_text='For "What the samples can show": the sample each category needs for a 95% interval this narrow.',
+        error_messages={
+            "invalid": "Enter the margin as a whole number of percentage points.",
+            "min_value": "Enter a margin of at least 1 percentage point.",
+            "max_value": "Enter a margin of at most 50 percentage points.",
+        },
+    )
+    tolerable_rate = forms.IntegerField(
+        label="Tolerable rate of incorrect decisions (%)",
+        min_value=1,
+        max_value=50,
+        initial=DEFAULT_TOLERABLE_RATE,
+        required=False,
+        help_text="The attribute-sampling size shows this rate is not exceeded if no errors are found (95% "
+        "confidence).",
+        error_messages={
+            "invalid": "Enter the tolerable rate as a whole number per cent.",
+            "min_value": "Enter a tolerable rate of at least 1%%.",
+            "max_value": "Enter a tolerable rate of at most 50%%.",
+        },
     )
     seed = forms.IntegerField(
         label="Seed",

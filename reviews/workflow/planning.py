@@ -1,13 +1,17 @@
-"""Planning an audit and drawing its sample, both through `audit_plan` or one at a time.
+"""Planning an audit and drawing its sample, both through `audit_plan` or one at a time, and what each
+category's planned sample can show (`plan_precision`).
 
 The draw itself (the reproducible order of a population) is in `sampling`."""
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -17,10 +21,19 @@ from reviews.models import (
     AuditCategory,
     AuditStatus,
     CancellationDecision,
+    OffenceCategory,
     Review,
     ReviewKind,
 )
 from reviews.quality.services import second_reviews_select
+from reviews.results.published import last_published_shares
+from reviews.results.statistics import (
+    Share,
+    attribute_sample_size,
+    percent,
+    sample_size_for_margin,
+    upper_bound_if_none_found,
+)
 from reviews.workflow.locking import lock_open_audit, record_change
 from reviews.workflow.sampling import draw_order, population_checksum, propose_seed
 
@@ -232,3 +245,89 @@ def _draw_category(
     audit_category.population_size = len(population)
     audit_category.population_checksum = checksum
     return draw
+
+
+# Planning by precision: what each category's sample can show, before anything is saved.
+
+FALLBACK_RATE = 0.10  # the rate assumed for a category the force has no published result in
+# The planning page's defaults, in per cent: a margin of 5 points either side, a tolerable rate of 5%.
+DEFAULT_MARGIN = 5
+DEFAULT_TOLERABLE_RATE = 5
+
+
+@dataclass(frozen=True)
+class CategoryPrecision:
+    """What a sample of `sample_size` from a category's `population` can show, at the incorrect `rate` the
+    force's last published audit found (`rate_from` names it; empty when the fallback of 10% is used)."""
+
+    category: str
+    population: int
+    sample_size: int
+    rate: float
+    rate_from: str
+    margin: float
+    tolerable_rate: float
+
+    @property
+    def label(self) -> str:
+        return OffenceCategory(self.category).label
+
+    @property
+    def reviewed(self) -> int:
+        """A population smaller than the sample is taken whole (at least one, to say what one record shows)."""
+        return max(1, min(self.sample_size, self.population)) if self.population else self.sample_size
+
+    @property
+    def expected(self) -> Share:
+        """The result the sample would show at `rate`, halves rounded up as the margins table rounds them."""
+        return Share(math.floor(self.rate * self.reviewed + 0.5), self.reviewed)
+
+    @property
+    def upper_if_none_found(self) -> Decimal:
+        return percent(upper_bound_if_none_found(self.reviewed))
+
+    @property
+    def needed_for_margin(self) -> int:
+        return sample_size_for_margin(rate=self.rate, margin=self.margin)
+
+    @property
+    def attribute_size(self) -> int:
+        return attribute_sample_size(tolerable_rate=self.tolerable_rate)
+
+
+def plan_precision(
+    *,
+    force: Force,
+    period_start: date,
+    period_end: date,
+    sizes: Mapping[str, int],
+    margin: float,
+    tolerable_rate: float,
+) -> list[CategoryPrecision]:
+    """For each category of `sizes` ({category: sample size}): its population in the period and what its
+    sample can show (see `CategoryPrecision`). `margin` and `tolerable_rate` are fractions. Two queries: the
+    populations, and the force's published results."""
+    counts = dict(
+        CancellationDecision.objects.for_force(force)
+        .decided_between(period_start, period_end)
+        .in_category(*sizes)
+        .values_list("crime_record__offence_category")
+        .annotate(population=Count("pk"))
+        .order_by()
+    )
+    last = last_published_shares(force=force)
+    rows = []
+    for category, size in sizes.items():
+        name, share = last.get(category, ("", None))
+        rows.append(
+            CategoryPrecision(
+                category=category,
+                population=counts.get(category, 0),
+                sample_size=size,
+                rate=share.fraction if share else FALLBACK_RATE,
+                rate_from=name,
+                margin=margin,
+                tolerable_rate=tolerable_rate,
+            )
+        )
+    return rows

@@ -42,7 +42,14 @@ from reviews.workflow.forms import (
     ReturnCommentForm,
     ReviewForm,
 )
-from reviews.workflow.planning import audit_draw_sample, audit_plan, sample_total
+from reviews.workflow.planning import (
+    DEFAULT_MARGIN,
+    DEFAULT_TOLERABLE_RATE,
+    audit_draw_sample,
+    audit_plan,
+    plan_precision,
+    sample_total,
+)
 from reviews.workflow.sampling import margins_of_error
 from reviews.workflow.selectors import (
     audit_list,
@@ -101,6 +108,16 @@ class AuditPlanView(SupervisorMixin, FormView):
         form = context["form"]
         size = form.sample_size() if form.is_bound and not form.errors else 20
         context.update(margin_size=size, margins=margins_of_error(size))
+        if form.is_bound and not form.errors:
+            data = form.cleaned_data
+            context["precision"] = plan_precision(
+                force=data["force"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                sizes=data["sizes"],
+                margin=(data.get("margin") or DEFAULT_MARGIN) / 100,
+                tolerable_rate=(data.get("tolerable_rate") or DEFAULT_TOLERABLE_RATE) / 100,
+            )
         return context
 
 

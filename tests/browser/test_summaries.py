@@ -24,6 +24,7 @@ def _audit_three_forces() -> None:
     data.reviews(leicestershire, OTHER_SEXUAL, correct=11, incorrect=9)
     kent = data.audit("kent", "Kent 2025-26", categories=[OTHER_SEXUAL])
     data.reviews(kent, OTHER_SEXUAL, correct=19, incorrect=1)
+    data.publish_signed_off()
 
 
 def _sign_in_to_the_national_comparison(page, base: str, screenshot) -> None:

@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from accounts.roles import Role
 from reviews.models import (
     ActionKind,
     ActionOutcome,
@@ -26,12 +27,14 @@ from reviews.models import (
     IncorrectReason,
     NoNeedToInformReason,
     Outcome,
+    PublishedResults,
     ReminderSent,
     ReviewKind,
     ReviewStatus,
     Verdict,
     VictimInformed,
 )
+from reviews.results.publishing import audit_publish
 from tests.factories import (
     ActionFactory,
     AuditCategoryFactory,
@@ -171,6 +174,16 @@ def duplicate_action():
 def duplicate_reminder():
     sent = ReminderSent.objects.create(user=UserFactory(), sent_on=date(2026, 5, 1))
     return ReminderSent(user=sent.user, sent_on=sent.sent_on)
+
+
+def published_copy(*, superseded=True, **changes) -> PublishedResults:
+    """An unsaved copy of a signed-off audit's published version 1, with `changes`; marked superseded unless
+    `superseded` is False, so that it breaks only the rule it is built to break."""
+    published = audit_publish(audit=AuditFactory(signed_off=True), by=UserFactory(role=Role.SUPERVISOR))
+    fields = {field.name: getattr(published, field.name) for field in PublishedResults._meta.concrete_fields}
+    fields.pop("id")
+    fields["superseded_at"] = published.published_at if superseded else None
+    return PublishedResults(**{**fields, **changes})
 
 
 BROKEN = [
@@ -386,6 +399,27 @@ BROKEN = [
         "disagreement_closed_with_reason_and_unsettled",
         {"closed_at": ["A disagreement settled with a final verdict cannot also be closed."]},
         variant="settled",
+    ),
+    # PublishedResults
+    Broken(
+        lambda: published_copy(version=2, correction_note="Corrected", superseded=False),
+        "published_results_one_current_per_audit",
+        {NON_FIELD_ERRORS: ["The audit already has a current published version."]},
+    ),
+    Broken(
+        lambda: published_copy(version=1),
+        "published_results_version_unique_per_audit",
+        {NON_FIELD_ERRORS: ["This version of the audit's results is already published."]},
+    ),
+    Broken(
+        lambda: published_copy(version=0, correction_note="Corrected"),
+        "published_results_version_from_1",
+        {"version": ["Versions are numbered from 1."]},
+    ),
+    Broken(
+        lambda: published_copy(version=2, correction_note=""),
+        "published_results_correction_has_note",
+        {"correction_note": ["Say what the correction changed."]},
     ),
     # KnownAnswerItem
     Broken(

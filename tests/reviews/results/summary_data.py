@@ -100,3 +100,14 @@ def _reviews(audit, category, verdicts, victims, *, status, kind, criterion, rea
             )
         )
     return made
+
+
+def publish_signed_off():
+    """Publish every signed-off audit not yet published, as a supervisor does once the figures are final: the
+    national page and the force contacts read published results only."""
+    from reviews.results.publishing import audit_publish, publication_state
+
+    supervisor = UserFactory(username="summary-supervisor", role=Role.SUPERVISOR)
+    for each in Audit.objects.signed_off():
+        if publication_state(each)[1]:
+            audit_publish(audit=each, by=supervisor)

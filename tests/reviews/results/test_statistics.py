@@ -1,9 +1,25 @@
+import random
 from decimal import Decimal
 
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from reviews.results.statistics import Share, compared_with, headline, in_words, percent, wilson_interval
+from reviews.results.statistics import (
+    IMPROVED,
+    NO_CLEAR_CHANGE,
+    WORSE,
+    Change,
+    Share,
+    attribute_sample_size,
+    compared_with,
+    difference_interval,
+    headline,
+    in_words,
+    percent,
+    sample_size_for_margin,
+    upper_bound_if_none_found,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize("total", [1, 2, 3, 5, 7, 10, 17, 19, 20, 23, 40, 80, 200, 1000, 20_000])
@@ -123,3 +139,69 @@ def test_a_clean_result_and_an_empty_one_read_plainly():
         "All 30 victims who should have been told were told."
     )
     assert empty == "Kent Police has no reviewed decisions to report."
+
+
+def test_the_difference_interval_matches_statsmodels_newcombe_over_many_random_cases():
+    generator = random.Random(17)
+    for _ in range(2000):
+        total1, total2 = generator.randint(1, 300), generator.randint(1, 300)
+        count1, count2 = generator.randint(0, total1), generator.randint(0, total2)
+        expected = confint_proportions_2indep(count1, total1, count2, total2, method="newcomb", compare="diff")
+
+        low, high = difference_interval(count1, total1, count2, total2)
+
+        assert (low, high) == pytest.approx(expected, abs=1e-12), (count1, total1, count2, total2)
+        assert -1.0 <= low <= count1 / total1 - count2 / total2 <= high <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("count1", "total1", "count2", "total2", "lower", "upper"),
+    [(56, 70, 48, 80, 0.0524, 0.3339), (9, 10, 3, 10, 0.1705, 0.8090), (5, 56, 0, 29, -0.0381, 0.1926)],
+)
+def test_the_difference_interval_gives_newcombes_worked_examples(count1, total1, count2, total2, lower, upper):
+    low, high = difference_interval(count1, total1, count2, total2)
+
+    assert (round(low, 4), round(high, 4)) == (lower, upper)
+
+
+def test_a_change_is_a_verdict_only_when_its_interval_excludes_zero():
+    assert Change(earlier=Share(29, 71), later=Share(2, 20)).verdict == IMPROVED
+    assert Change(earlier=Share(1, 20), later=Share(3, 20)).verdict == NO_CLEAR_CHANGE
+    assert Change(earlier=Share(2, 20), later=Share(29, 71)).verdict == WORSE
+    assert Change(earlier=Share(0, 0), later=Share(3, 20)).verdict == ""
+
+
+def test_a_change_reads_in_percentage_points_agreeing_with_the_rates_beside_it():
+    change = Change(earlier=Share(29, 71), later=Share(2, 20))
+
+    assert change.points == Decimal("10.0") - Decimal("40.8")
+    assert change.lower_points < change.points < change.upper_points < 0
+
+
+def test_finding_no_errors_in_20_still_allows_up_to_16_point_1_percent():
+    assert percent(upper_bound_if_none_found(20)) == Decimal("16.1")
+    assert upper_bound_if_none_found(59) < upper_bound_if_none_found(20)
+
+
+@pytest.mark.parametrize(("tolerable_rate", "size"), [(0.05, 59), (0.10, 29), (0.01, 299), (0.5, 5)])
+def test_attribute_sampling_sizes_match_the_tables_for_95_percent_confidence(tolerable_rate, size):
+    assert attribute_sample_size(tolerable_rate=tolerable_rate) == size
+    # Finding nothing in that many would be less than 5% likely at the tolerable rate, and in one fewer it would not.
+    assert (1 - tolerable_rate) ** size <= 0.05 < (1 - tolerable_rate) ** (size - 1)
+
+
+@pytest.mark.parametrize(("rate", "margin"), [(0.1, 0.05), (0.1, 0.1), (0.5, 0.05), (0.0, 0.05), (0.3, 0.02)])
+def test_the_sample_size_for_a_margin_is_the_smallest_whose_interval_is_that_narrow(rate, margin):
+    size = sample_size_for_margin(rate=rate, margin=margin)
+
+    def half_width(total):
+        low, high = proportion_confint(rate * total, total, alpha=0.05, method="wilson")
+        return (high - low) / 2
+
+    assert half_width(size) <= margin < half_width(size - 1)
+
+
+@pytest.mark.parametrize(("rate", "margin"), [(-0.1, 0.05), (1.1, 0.05), (0.1, 0), (0.1, 0.6)])
+def test_a_margin_or_rate_out_of_range_has_no_sample_size(rate, margin):
+    with pytest.raises(ValueError, match="No sample size"):
+        sample_size_for_margin(rate=rate, margin=margin)

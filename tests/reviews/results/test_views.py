@@ -36,6 +36,7 @@ def audits(db):
     data.reviews(kent, RAPE, correct=3, incorrect=1)
     essex = data.audit("essex", "Essex 2025-26", categories=[OTHER_SEXUAL])
     data.reviews(essex, OTHER_SEXUAL, correct=30, incorrect=1)
+    data.publish_signed_off()
     return {"northants": northants, "in_progress": in_progress, "kent": kent, "essex": essex}
 
 
@@ -330,6 +331,7 @@ def test_work_in_progress_is_labelled_in_the_export(client, supervisor, audits):
 
 def test_formula_like_cells_are_exported_as_text(client, supervisor):
     data.reviews(data.audit("kent", '=HYPERLINK("http://example.org","Kent")'), RAPE, correct=1)
+    data.publish_signed_off()
     client.force_login(supervisor)
 
     for export_format, read in [("csv", csv_table), ("xlsx", xlsx_table)]:
@@ -393,6 +395,7 @@ def test_the_national_charts_put_each_force_against_the_national_rate(client, su
 def test_the_period_filter_compares_audits_of_that_financial_year(client, supervisor, audits):
     cumbria = data.audit("cumbria", "Cumbria 2024-25", period_end=date(2025, 3, 31), categories=[RAPE])
     data.reviews(cumbria, RAPE, correct=9, incorrect=1)
+    data.publish_signed_off()
     client.force_login(supervisor)
 
     response = client.get(reverse("national_comparison"), {"period": "2024"})
@@ -444,6 +447,7 @@ def test_the_exports_end_with_the_national_rates_the_page_shows(client, supervis
 
 def test_a_category_reviewed_but_never_judged_has_no_rate_and_says_why(client, supervisor):
     data.reviews(data.audit("kent", "Kent 2025-26", categories=[RAPE]), RAPE, cannot_tell=3)
+    data.publish_signed_off()
     client.force_login(supervisor)
 
     shown = {row["Force"]: row for row in page_table(client.get(reverse("national_comparison")))}
@@ -461,6 +465,7 @@ def test_a_force_name_cut_short_in_a_chart_keeps_its_full_name_and_empty_shares_
     hampshire = data.audit("hampshire", "Hampshire 2025-26", categories=[RAPE])
     # Every victim was told or did not need telling, and no decision was judged in criterion C5.
     data.reviews(hampshire, RAPE, correct=4, incorrect=1, told=5)
+    data.publish_signed_off()
     client.force_login(supervisor)
 
     national = client.get(reverse("national_comparison")).content.decode()
