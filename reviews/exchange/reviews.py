@@ -356,10 +356,10 @@ def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit], by: 
 
 
 def _lock_open_audits(audits: Iterable[Audit]) -> None:
-    """Lock the rows of `audits` for the rest of the transaction; refuse the import if one was signed off since
-    the file was checked."""
-    locked = Audit.objects.select_for_update().filter(pk__in=[audit.pk for audit in audits])
-    signed_off = sorted(locked.filter(status=AuditStatus.SIGNED_OFF).values_list("name", flat=True))
+    """Lock the rows of `audits` for the rest of the transaction (every one of them, whatever its status); refuse
+    the import if one was signed off since the file was checked."""
+    locked = Audit.objects.select_for_update().filter(pk__in=[audit.pk for audit in audits]).order_by("pk")
+    signed_off = sorted(audit.name for audit in locked if audit.status == AuditStatus.SIGNED_OFF)
     if signed_off:
         raise ImportFileError(
             f'Audit "{signed_off[0]}" was signed off while the file was being checked: its reviews can no longer '

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -505,3 +505,34 @@ def test_updating_reviews_takes_no_query_per_review_without_blind_pairs(tmp_path
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_import_holds_every_audit_it_writes_to_locked_until_it_ends(tmp_path, decisions, monkeypatch):
+    from reviews.exchange import reviews as review_import
+
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    written = review_import.bulk_update_with_history
+    locked_while_writing = []
+
+    def write_while_another_tries_the_audit(*args, **kwargs):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT id FROM reviews_audit WHERE id = %s FOR UPDATE NOWAIT", [audit.pk])
+            locked_while_writing.append(False)
+        except OperationalError:
+            # Signing the audit off (which locks its row) would wait for the import to end.
+            locked_while_writing.append(True)
+        finally:
+            other.close()
+        return written(*args, **kwargs)
+
+    monkeypatch.setattr(review_import, "bulk_update_with_history", write_while_another_tries_the_audit)
+
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert ok, err
+    assert locked_while_writing == [True]
