@@ -49,6 +49,9 @@ def read_workbook(file: IO[bytes]):
 
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
+    except ParseError as error:
+        # A part cut short or malformed; a sheet declaring no dimension is read through while opening it.
+        raise ImportFileError(f"The workbook is damaged and cannot be read. {RESAVE_WORKBOOK}") from error
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ImportFileError(NOT_A_TABLE) from error
     sheets = workbook.worksheets

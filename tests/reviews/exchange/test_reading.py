@@ -354,6 +354,16 @@ def test_a_damaged_sheet_is_refused_naming_the_last_row_read(tmp_path, stored, d
     assert snapshot() == stored
 
 
+def test_a_sheet_cut_short_that_declares_no_dimension_is_refused_as_damaged(tmp_path, stored):
+    content = workbook_bytes(row_xml(1, HEADER), DAMAGED_ROWS["sheet cut short"], dimension=None)
+
+    out, err, ok = run_import("import_decisions", write(tmp_path, content, "decisions.xlsx"))
+
+    assert not ok
+    assert "decisions.xlsx: The workbook is damaged and cannot be read. Open it in a spreadsheet program" in err
+    assert snapshot() == stored
+
+
 def test_a_damaged_header_row_is_refused_as_damaged(tmp_path, stored):
     content = workbook_bytes('<row r="1"><c r="A1" t="n"><v>force</v></c></row>')
 
