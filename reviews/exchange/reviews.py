@@ -22,6 +22,7 @@ from reviews.exchange.reading import NO_RECORDS, REVIEW_FILE, ImportReport, RowE
 from reviews.exchange.rows import ReviewRowParser, ReviewValues
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
 from reviews.permissions import may_be_given_reviews
+from reviews.quality.services import disagreement_detect
 from reviews.workflow.planning import audit_create
 
 LOOKUP_CHUNK = 500
@@ -192,8 +193,8 @@ class _Lookups:
                 audit__in=list(audits.values()),
                 decision__in=[decision.pk for decision in decisions.values()],
             )
-            # Who makes its blind second review, if it has one (`Review.clean` asks this per review).
-            .annotate(second_auditor_id=F("second_review__auditor"))
+            # Its blind second review, if it has one, and who makes it (`Review.clean` asks this per review).
+            .annotate(second_review_pk=F("second_review"), second_auditor_id=F("second_review__auditor"))
         }
         return cls(decisions, audits, auditors, existing, dict(Force.objects.values_list("pk", "code")))
 
@@ -314,15 +315,11 @@ def review_from_plan(item: PlannedReview, audit: Audit, *, now, review: Review |
 
 
 def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit], by: User | None = None) -> None:
-    """Write the planned reviews, with a history entry each. The audits are locked first, as the review pages
-    lock them, so an audit signed off since the file was checked refuses the import."""
-    locked = Audit.objects.select_for_update().filter(pk__in=[audit.pk for audit in audits.values()])
-    signed_off = sorted(locked.filter(status=AuditStatus.SIGNED_OFF).values_list("name", flat=True))
-    if signed_off:
-        raise ImportFileError(
-            f'Audit "{signed_off[0]}" was signed off while the file was being checked: its reviews can no longer '
-            "change. Nothing was imported."
-        )
+    """Write the planned reviews, with a history entry each, then look for a disagreement in each blind pair whose
+    primary review the file changed, as a submission on the review page does (`by` is named in its history). The
+    audits are locked first, as the review pages lock them, so an audit signed off since the file was checked
+    refuses the import."""
+    _lock_open_audits(audits.values())
     now = timezone.now()
     new, changed = [], []
     for item in plan.planned.values():
@@ -352,3 +349,19 @@ def reviews_save(plan: ReviewPlan, *, audits: dict[tuple[int, str], Audit], by: 
         default_change_reason=IMPORT_REASON,
         default_date=now,
     )
+    # Only an existing primary review can have a second review: a query or a few per pair, none without pairs.
+    for review in changed:
+        if review.second_review_pk is not None:
+            disagreement_detect(review=review, by=by)
+
+
+def _lock_open_audits(audits: Iterable[Audit]) -> None:
+    """Lock the rows of `audits` for the rest of the transaction (every one of them, whatever its status); refuse
+    the import if one was signed off since the file was checked."""
+    locked = Audit.objects.select_for_update().filter(pk__in=[audit.pk for audit in audits]).order_by("pk")
+    signed_off = sorted(audit.name for audit in locked if audit.status == AuditStatus.SIGNED_OFF)
+    if signed_off:
+        raise ImportFileError(
+            f'Audit "{signed_off[0]}" was signed off while the file was being checked: its reviews can no longer '
+            "change. Nothing was imported."
+        )

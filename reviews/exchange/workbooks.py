@@ -7,12 +7,15 @@ a row with no value is skipped without a cell being made, the header is read up 
 only as wide as the header. The size the workbook unpacks to is checked first (`unpacked_size`).
 
 A formula is read as the value it was saved with; one saved without a value is an unreadable cell (see `cells`).
+A sheet whose XML is cut short or malformed, or whose cells cannot be what their type says, refuses the file as
+damaged, naming the last row read.
 """
 
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
 from reviews.errors import ImportFileError
 from reviews.exchange.cells import UNREADABLE, nul_byte, unreadable
@@ -22,6 +25,11 @@ NOT_A_TABLE = "The file is neither a CSV file nor an XLSX workbook."
 MAX_COLUMNS = 200
 # A workbook may unpack to at most this many times the largest file accepted.
 MAX_UNPACKED_TIMES = 10
+RESAVE_WORKBOOK = "Open it in a spreadsheet program, save it as XLSX, and try again."
+# What openpyxl's parser raises for a sheet whose XML is cut short or malformed, or whose cells or rows hold what
+# their type cannot (text in a number cell, a shared text that does not exist, a row or cell reference that is
+# not one, a date that is not a date).
+_DAMAGED_SHEET_ERRORS = (ParseError, ValueError, TypeError, IndexError, KeyError)
 
 
 def unpacked_size(file: IO[bytes]) -> int:
@@ -41,6 +49,9 @@ def read_workbook(file: IO[bytes]):
 
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
+    except ParseError as error:
+        # A part cut short or malformed; a sheet declaring no dimension is read through while opening it.
+        raise ImportFileError(f"The workbook is damaged and cannot be read. {RESAVE_WORKBOOK}") from error
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ImportFileError(NOT_A_TABLE) from error
     sheets = workbook.worksheets
@@ -61,6 +72,25 @@ _NO_SAVED_VALUE = object()
 
 
 def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of each row of `sheet` holding a value (see `_sheet_records`). A sheet that
+    stops being readable refuses the file with `ImportFileError`, naming the last row read."""
+    last = None
+    try:
+        for number, row in _sheet_records(workbook, sheet):
+            last = number
+            yield number, row
+    except ImportFileError:
+        raise
+    except _DAMAGED_SHEET_ERRORS as error:
+        raise ImportFileError(_damaged_sheet(sheet.title, last)) from error
+
+
+def _damaged_sheet(title: str, last: int | None) -> str:
+    where = f" after row {last}" if last is not None else ""
+    return f'The workbook is damaged: its sheet "{title}" cannot be read{where}. {RESAVE_WORKBOOK}'
+
+
+def _sheet_records(workbook, sheet) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells as text) of each row of `sheet` holding a value, read from the rows the sheet has: the
     dimension it declares, and the empty rows and cells it may list, are never made into cells. The first such row,
     the header, is read up to `MAX_COLUMNS` (a value further right refuses the file); the others as wide as it."""

@@ -178,12 +178,14 @@ def row_xml(number: int, values: list[str], *extra_cells: str) -> str:
     return f'<row r="{number}">{cells}{"".join(extra_cells)}</row>'
 
 
-def workbook_bytes(*rows: str, dimension: str = "A1:K2", padding: int = 0) -> bytes:
+def workbook_bytes(*rows: str, dimension: str | None = "A1:K2", padding: int = 0) -> bytes:
     """An XLSX workbook written part by part, as no spreadsheet library would write it: one sheet declaring
-    `dimension`, its `<sheetData>` the `rows` given as XML, and `padding` bytes of zeros in one more part."""
+    `dimension` (None: none), its `<sheetData>` the `rows` given as XML, and `padding` bytes of zeros in one more
+    part."""
+    declared = f'<dimension ref="{dimension}"/>' if dimension is not None else ""
     sheet = (
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f'<dimension ref="{dimension}"/><sheetData>{"".join(rows)}</sheetData></worksheet>'
+        f"{declared}<sheetData>{''.join(rows)}</sheetData></worksheet>"
     )
     relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     parts = {

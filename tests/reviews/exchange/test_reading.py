@@ -3,6 +3,7 @@ the service's own message, or read for what it really holds, the same way on the
 administration upload."""
 
 import random
+from html import unescape
 
 import pytest
 
@@ -11,6 +12,7 @@ from reviews.models import CancellationDecision, Review
 from tests.factories import AuditFactory, DecisionFactory
 from tests.reviews.exchange.importing import (
     LOADS,
+    REVIEW_COLUMNS,
     cell_xml,
     csv_bytes,
     decision_row,
@@ -327,3 +329,64 @@ def test_a_formula_is_read_as_the_value_it_was_saved_with(tmp_path):
     decision = CancellationDecision.objects.get()
     assert decision.rationale == "Body-worn video"
     assert decision.crime_record.offence_code == ""
+
+
+# The second row of a sheet that openpyxl's parser cannot read, each as a spreadsheet program never writes it.
+DAMAGED_ROWS = {
+    "sheet cut short": '<row r="2"><c r="A2"',
+    "text in a number cell": '<row r="2"><c r="A2" t="n"><v>abc</v></c></row>',
+    "shared text that does not exist": '<row r="2"><c r="A2" t="s"><v>999</v></c></row>',
+    "row number that is not one": '<row r="x2">' + cell_xml("A2", "kent") + "</row>",
+    "cell reference that is not one": '<row r="2">' + cell_xml("!!", "kent") + "</row>",
+    "date cell that is not a date": '<row r="2"><c r="A2" t="d"><v>notadate</v></c></row>',
+}
+DAMAGED = 'The workbook is damaged: its sheet "Decisions" cannot be read after row 1. Open it in a spreadsheet program'
+
+
+@pytest.mark.parametrize("damaged_row", DAMAGED_ROWS.values(), ids=DAMAGED_ROWS)
+def test_a_damaged_sheet_is_refused_naming_the_last_row_read(tmp_path, stored, damaged_row):
+    content = workbook_bytes(row_xml(1, HEADER), damaged_row)
+
+    out, err, ok = run_import("import_decisions", write(tmp_path, content, "decisions.xlsx"))
+
+    assert not ok
+    assert f"decisions.xlsx: {DAMAGED}" in err
+    assert snapshot() == stored
+
+
+def test_a_sheet_cut_short_that_declares_no_dimension_is_refused_as_damaged(tmp_path, stored):
+    content = workbook_bytes(row_xml(1, HEADER), DAMAGED_ROWS["sheet cut short"], dimension=None)
+
+    out, err, ok = run_import("import_decisions", write(tmp_path, content, "decisions.xlsx"))
+
+    assert not ok
+    assert "decisions.xlsx: The workbook is damaged and cannot be read. Open it in a spreadsheet program" in err
+    assert snapshot() == stored
+
+
+def test_a_damaged_header_row_is_refused_as_damaged(tmp_path, stored):
+    content = workbook_bytes('<row r="1"><c r="A1" t="n"><v>force</v></c></row>')
+
+    out, err, ok = run_import("import_decisions", write(tmp_path, content, "decisions.xlsx"))
+
+    assert not ok
+    assert 'The workbook is damaged: its sheet "Decisions" cannot be read. Open it in a spreadsheet program' in err
+    assert snapshot() == stored
+
+
+def test_a_damaged_reviews_sheet_is_refused_on_the_command_line_and_in_the_upload(tmp_path, client, data_steward):
+    decision = DecisionFactory(crime_record__reference="NH/26/000001")
+    AuditFactory(name="Imported audit 2026", force=decision.force, in_progress=True)
+    content = workbook_bytes(
+        row_xml(1, REVIEW_COLUMNS), row_xml(2, list(review_row().values())), DAMAGED_ROWS["text in a number cell"]
+    )
+    client.force_login(data_steward)
+
+    out, err, ok = run_import("import_reviews", write(tmp_path, content, "reviews.xlsx"))
+    page = unescape(upload(client, REVIEWS_IMPORT, content, "reviews.xlsx").content.decode())
+
+    assert not ok
+    words = 'its sheet "Decisions" cannot be read after row 2. Open it in a spreadsheet program, save it as XLSX'
+    assert f"reviews.xlsx: The workbook is damaged: {words}" in err
+    assert words in page
+    assert not Review.objects.exists()

@@ -3,12 +3,24 @@
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.roles import Role
 from reviews.exchange.reviews import REOPEN_REASON
-from reviews.models import Audit, AuditStatus, Review, ReviewKind, ReviewStatus, VictimInformed
+from reviews.models import (
+    CLOSED_IN_AGREEMENT,
+    Audit,
+    AuditStatus,
+    Disagreement,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    VictimInformed,
+)
+from reviews.workflow.services import audit_sign_off
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, UserFactory, sign_off
 from tests.reviews.exchange.importing import (
     REVIEW_COLUMNS,
@@ -390,3 +402,137 @@ def test_an_imported_submission_keeps_its_first_answers_and_a_later_file_leaves_
     assert sampled.first_submitted_at is not None
     new = Review.objects.get(decision=decisions[0], audit__name="Imported audit 2026")
     assert new.pk == sampled.pk
+
+
+@pytest.fixture
+def blind_pair(decisions, auditor):
+    """A primary review and its blind second review of "NH/26/000001", both submitted with the answers of
+    `review_row()`: a pair in agreement."""
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    answers = {"status": ReviewStatus.SUBMITTED, "decision_correct": "yes", "victim_should_be_informed": True}
+    primary = ReviewFactory(audit=audit, decision=decisions[0], auditor=auditor, victim_informed="yes", **answers)
+    ReviewFactory(
+        audit=audit,
+        decision=decisions[0],
+        kind=ReviewKind.SECOND,
+        primary_review=primary,
+        auditor=UserFactory(username="second", role=Role.AUDITOR),
+        victim_informed="yes",
+        **answers,
+    )
+    return primary
+
+
+DIFFERENT_VERDICT = {"decision_correct": "no", "incorrect_reason": "should_stay_recorded", "notes": "Stays recorded."}
+
+
+def test_a_file_that_makes_a_blind_pair_differ_records_a_disagreement_blocking_sign_off(
+    tmp_path, blind_pair, supervisor
+):
+    out, err, ok = import_rows(tmp_path, [review_row(**DIFFERENT_VERDICT)], "--user", "supervisor")
+
+    assert ok, err
+    assert "0 new, 1 updated, 0 unchanged" in out
+    disagreement = Disagreement.objects.get(primary_review=blind_pair)
+    assert (disagreement.decision_correct_differs, disagreement.victim_informed_differs) == (True, False)
+    assert not disagreement.is_closed
+    assert disagreement.history.latest().history_user == supervisor
+    with pytest.raises(ValidationError, match="1 disagreement between first and second reviews is not resolved"):
+        audit_sign_off(audit=blind_pair.audit, by=supervisor)
+
+
+def test_a_file_that_makes_a_pair_differ_again_opens_its_closed_disagreement(tmp_path, blind_pair, supervisor):
+    second = blind_pair.second_review
+    closed = Disagreement.objects.create(
+        audit=blind_pair.audit,
+        decision=blind_pair.decision,
+        primary_review=blind_pair,
+        second_review=second,
+        decision_correct_differs=True,
+        closed_at=timezone.now(),
+        closed_reason=CLOSED_IN_AGREEMENT,
+    )
+
+    out, err, ok = import_rows(tmp_path, [review_row(**DIFFERENT_VERDICT)], "--user", "supervisor")
+
+    assert ok, err
+    closed.refresh_from_db()
+    assert not closed.is_closed
+    assert Disagreement.objects.unresolved().get() == closed
+
+
+def test_a_file_that_brings_a_pair_into_agreement_closes_its_open_disagreement(tmp_path, blind_pair, supervisor):
+    Review.objects.filter(pk=blind_pair.pk).update(**DIFFERENT_VERDICT)
+    opened = Disagreement.objects.create(
+        audit=blind_pair.audit,
+        decision=blind_pair.decision,
+        primary_review=blind_pair,
+        second_review=blind_pair.second_review,
+        decision_correct_differs=True,
+    )
+
+    out, err, ok = import_rows(tmp_path, [review_row()], "--user", "supervisor")
+
+    assert ok, err
+    opened.refresh_from_db()
+    assert (opened.is_closed, opened.closed_reason) == (True, CLOSED_IN_AGREEMENT)
+    assert not Disagreement.objects.unresolved().exists()
+
+
+def test_a_file_that_leaves_a_pair_in_agreement_records_no_disagreement(tmp_path, blind_pair, decisions):
+    rows = [review_row(notes="Checked again."), review_row(crime_reference="NH/26/000002")]
+
+    out, err, ok = import_rows(tmp_path, rows)
+
+    assert ok, err
+    assert "1 new, 1 updated, 0 unchanged" in out
+    assert not Disagreement.objects.exists()
+
+
+def test_updating_reviews_takes_no_query_per_review_without_blind_pairs(tmp_path, auditor):
+    counts = []
+    for size in (3, 30):
+        audit = AuditFactory(name=f"Audit of {size}", status=AuditStatus.IN_PROGRESS)
+        for number in range(size):
+            decision = DecisionFactory(crime_record__reference=f"U{size}/{number}")
+            ReviewFactory(audit=audit, decision=decision, auditor=auditor, status=ReviewStatus.TO_DO)
+        rows = [review_row(audit=audit.name, crime_reference=f"U{size}/{number}") for number in range(size)]
+        path = write(tmp_path, csv_bytes(rows, REVIEW_COLUMNS), "reviews.csv")
+        with CaptureQueriesContext(connection) as queries:
+            out, err, ok = run_import("import_reviews", path)
+        assert ok, err
+        assert f"0 new, {size} updated, 0 unchanged" in out
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_import_holds_every_audit_it_writes_to_locked_until_it_ends(tmp_path, decisions, monkeypatch):
+    from reviews.exchange import reviews as review_import
+
+    audit = AuditFactory(name="Imported audit 2026", status=AuditStatus.IN_PROGRESS)
+    ReviewFactory(audit=audit, decision=decisions[0], status=ReviewStatus.TO_DO)
+    written = review_import.bulk_update_with_history
+    locked_while_writing = []
+
+    def write_while_another_tries_the_audit(*args, **kwargs):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT id FROM reviews_audit WHERE id = %s FOR UPDATE NOWAIT", [audit.pk])
+            locked_while_writing.append(False)
+        except OperationalError:
+            # Signing the audit off (which locks its row) would wait for the import to end.
+            locked_while_writing.append(True)
+        finally:
+            other.close()
+        return written(*args, **kwargs)
+
+    monkeypatch.setattr(review_import, "bulk_update_with_history", write_while_another_tries_the_audit)
+
+    out, err, ok = import_rows(tmp_path, [review_row()])
+
+    assert ok, err
+    assert locked_while_writing == [True]
