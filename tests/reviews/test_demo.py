@@ -20,6 +20,7 @@ from reviews.models import (
     Disagreement,
     KnownAnswerItem,
     OffenceCategory,
+    PublishedResults,
     Review,
     ReviewKind,
     ReviewStatus,
@@ -130,6 +131,7 @@ def test_the_demo_data_comes_back_identical_when_wiped_and_loaded_again():
     first = fingerprint()
 
     # Wiped and loaded again, the demo data comes back identical.
+    PublishedResults.objects.all().delete()
     Action.objects.all().delete()
     Disagreement.objects.all().delete()
     KnownAnswerItem.objects.all().delete()
