@@ -389,8 +389,9 @@ BENCHMARKS = {
         "latest and its earliest audit and the printable report are each requested repeatedly through Django's "
         "test client as a supervisor (and a force's page as its force contact), middleware included: the median "
         "and 95th percentile server time, the queries of one request and the size of the response. Every audit is "
-        "published, and the national page and a force contact's page read the published versions. Target: a "
-        "median under each page's target below.",
+        "published, and the national page and a force contact's page read the published versions; the national "
+        "page's figures are drawn on the first (warm-up) request and read from the cache after it, as they are "
+        "until a version is published or an action changes. Target: a median under each page's target below.",
         summaries_body,
     ),
     "quality": Benchmark(

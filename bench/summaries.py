@@ -204,7 +204,7 @@ def run() -> dict:
     client = Client(HTTP_HOST="localhost")
     client.force_login(supervisor)
     earliest = Audit.objects.filter(force__code=FORCE).order_by("period_end").first()
-    viewer = _user("viewer", Role.FORCE_VIEWER)
+    viewer = _user("viewer", Role.FORCE_CONTACT)
     viewer.force = Force.objects.get(code=FORCE)
     viewer.save()
     contact = Client(HTTP_HOST="localhost")

@@ -1,7 +1,15 @@
 import pytest
+from django.core.cache import cache
 
 from accounts.roles import Role
 from tests.factories import UserFactory, force
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: a rolled-back test's ids are given out again, so figures kept under
+    a key of them by one test would otherwise be read by the next."""
+    cache.clear()
 
 
 @pytest.fixture

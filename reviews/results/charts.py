@@ -4,6 +4,10 @@ JavaScript; the templates always print the same figures as a table beside it."""
 
 from dataclasses import dataclass
 
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
 from reviews.results.statistics import Share
 
 WIDTH = 720
@@ -13,6 +17,21 @@ TOP = 36
 ROW_HEIGHT = 26
 BOTTOM = 12
 TICKS = (0, 20, 40, 60, 80, 100)
+LABEL_LENGTH = 34  # characters of a row's label shown; the whole label is its title
+NATIONAL_MARK = 9  # half the height of the bar across a row at its own national share
+
+# One row's marks. Written here rather than in the template: four charts of 43 rows are most of the national page's
+# drawing, and a coordinate needs printing as Python writes it, not through the template's number formatting.
+ROW_SVG = (
+    '<g class="app-chart__row{modifier}">\n'
+    '      <text class="app-chart__label" x="{label_x}" y="{y}" dy="0.35em" text-anchor="end">{title}{label}</text>\n'
+    '      <line class="app-chart__whisker" x1="{x_lower}" x2="{x_upper}" y1="{y}" y2="{y}"></line>\n'
+    "      {national_mark}\n"
+    '      <circle class="app-chart__dot" cx="{x}" cy="{y}" r="5"></circle>\n'
+    "    </g>"
+)
+NATIONAL_MARK_SVG = '<line class="app-chart__national-mark" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"></line>'
+ROW_MODIFIERS = {"higher": " app-chart__row--higher", "lower": " app-chart__row--lower"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,28 @@ class ChartRow:
     x_upper: float
     national: Share | None = None
     national_x: float | None = None
+
+    @property
+    def svg(self) -> SafeString:
+        """The row's label, whisker, dot and (if it has one) its own national mark, as the chart draws them."""
+        y = int(self.y)
+        national_mark = (
+            format_html(NATIONAL_MARK_SVG, x=self.national_x, top=y - NATIONAL_MARK, bottom=y + NATIONAL_MARK)
+            if self.national_x is not None
+            else ""
+        )
+        return format_html(
+            ROW_SVG,
+            modifier=ROW_MODIFIERS.get(self.compared, ""),
+            label_x=LABEL_WIDTH - 10,
+            y=self.y,
+            title=format_html("<title>{}</title>", self.label) if len(self.label) > LABEL_LENGTH else "",
+            label=Truncator(self.label).chars(LABEL_LENGTH),
+            x_lower=self.x_lower,
+            x_upper=self.x_upper,
+            national_mark=national_mark,
+            x=self.x,
+        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -347,6 +347,15 @@ def _pooled(rows: list[dict[str, Figures]], categories: list[str]) -> dict[str, 
 
 def _by_category(frozen_categories: list[dict]) -> dict[str, Figures]:
     return {row["category"]: _figures(row) for row in frozen_categories}
+
+
+def published_signature() -> tuple[int, int, int]:
+    """What changes whenever a version is published or superseded, in one query: the newest version's id, how
+    many versions there are and how many of them stand. The national page keys its cached figures on it."""
+    counts = PublishedResults.objects.aggregate(
+        last=Max("pk", default=0), versions=Count("pk"), standing=Count("pk", filter=Q(superseded_at__isnull=True))
+    )
+    return counts["last"], counts["versions"], counts["standing"]
 
 
 def published_national_comparison(

@@ -7,11 +7,15 @@ to their own force's page. Someone without a role reads nothing (the comparison 
 audit outside what a user may read is a 404.
 """
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
@@ -39,6 +43,7 @@ from reviews.results.published import (
     national_rates_by_period,
     published_force_results,
     published_national_comparison,
+    published_signature,
     published_version,
     thaw,
 )
@@ -194,6 +199,12 @@ class PublishedResultsCsvView(LoginRequiredMixin, PublishedVersionMixin, View):
         return response
 
 
+# The national page's figures as drawn: kept for a day at most, under a key that changes with what they show.
+FIGURES_TEMPLATE = "reviews/results/includes/national_figures.html"
+FIGURES_SECONDS = 24 * 60 * 60
+FIGURES_VERSION = 1  # raise it when the figures' template or their drawing changes
+
+
 class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin, FilterView):
     """All 43 forces side by side, filterable, sortable, and exported as CSV or XLSX with the same figures."""
 
@@ -203,6 +214,7 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
     table_pagination = False
     export_class = EscapedTableExport
     export_formats = ("csv", "xlsx")
+    cached_figures = None  # the figures' HTML when the cache holds them
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -234,16 +246,37 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
                 categories=self.filterset.chosen_categories,
                 period=self.filterset.period_range,
             )
-        # Putting findings right: the share of each force's actions put right (reviews.remedies).
-        shares = put_right_shares(forces=[row.force for row in comparison.rows], today=timezone.localdate())
+        shares = self.action_shares
         for row in comparison.rows:
             row.actions, row.actions_overdue = shares.get(row.force.pk, (None, 0))
         return comparison
+
+    @cached_property
+    def action_shares(self):
+        """Putting findings right: the share of each listed force's actions put right (reviews.remedies)."""
+        return put_right_shares(forces=self.object_list, today=timezone.localdate())
+
+    def figures_key(self) -> str | None:
+        """The cache key of the page's figures: it changes whenever a version is published or superseded, a
+        listed force is renamed or moved, an action changes how its force stands, or the query differs, so every
+        server process reads the same figures without being told of a change. None with work in progress,
+        whose live figures are never kept."""
+        if self.scope.include_in_progress:
+            return None
+        forces = list(self.object_list.order_by("pk").values_list("pk", "code", "name", "region"))
+        shares = sorted((pk, share.count, share.total, overdue) for pk, (share, overdue) in self.action_shares.items())
+        state = (FIGURES_VERSION, published_signature(), forces, shares, sorted(self.request.GET.lists()))
+        return "national-figures:" + hashlib.sha256(repr(state).encode()).hexdigest()
+
+    def get_table(self, **kwargs):
+        return None if self.cached_figures else super().get_table(**kwargs)
 
     def get_table_data(self):
         return self.comparison.rows
 
     def get_table_kwargs(self):
+        if self.cached_figures:
+            return {}
         comparison = self.comparison
         return {"categories": comparison.categories, "basis": self.scope.label, "national": comparison.national}
 
@@ -278,9 +311,22 @@ class NationalView(LoginRequiredMixin, ScopeMixin, ExportMixin, SingleTableMixin
         return self.request.GET.get(self.export_trigger_param) in self.export_formats
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         if self.exporting:
-            return context  # a file holds the table only: the charts and rates would be drawn for nothing
+            return super().get_context_data(**kwargs)  # a file holds the table only, never the charts and rates
+        # The figures change only with the published versions and the actions: drawn once, then read from the
+        # cache (the table, its sorting and the charts are most of the page's time).
+        key = self.figures_key()
+        self.cached_figures = cache.get(key) if key else None
+        context = super().get_context_data(**kwargs)
+        if self.cached_figures is None:
+            context["figures"] = render_to_string(FIGURES_TEMPLATE, self.figures_context(context), self.request)
+            if key:
+                cache.set(key, context["figures"], FIGURES_SECONDS)
+        else:
+            context["figures"] = self.cached_figures
+        return context
+
+    def figures_context(self, context):
         comparison = self.comparison
         context["comparison"] = comparison
         context["national"] = [

@@ -149,6 +149,18 @@ def test_the_force_page_counts_change_when_an_action_is_put_right(client, audit,
     assert "4 actions raised at sign-off" in report
 
 
+def test_the_national_page_kept_in_the_cache_still_shows_each_action_put_right(client, audit, contact, supervisor):
+    client.force_login(supervisor)
+    national = reverse("national_comparison")
+    assert "0.0% (0 of 4)" in client.get(national).content.decode()
+    assert "0.0% (0 of 4)" in client.get(national).content.decode()  # the figures, now from the cache
+    action = audit.actions.filter(kind=ActionKind.TELL_VICTIM).first()
+    action_record_outcome(action=action, outcome=ActionOutcome.VICTIM_TOLD, victim_told_on=date(2026, 5, 1), by=contact)
+    action_accept(action=action, by=supervisor)
+
+    assert "25.0% (1 of 4)" in client.get(national).content.decode()
+
+
 def count(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200

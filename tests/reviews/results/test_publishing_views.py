@@ -151,6 +151,27 @@ def test_the_national_page_reads_published_results_only(client, audit, superviso
     assert _national_row(client, "Northamptonshire Police")["Other sexual offences"].startswith("100.0%")
 
 
+def test_the_national_figures_kept_in_the_cache_change_when_a_version_is_published(client, audit, supervisor):
+    client.force_login(supervisor)
+    audit_publish(audit=audit, by=supervisor)
+    assert "charts" in client.get(reverse("national_comparison")).context  # drawn, then kept
+    cached = client.get(reverse("national_comparison"))
+    assert "charts" not in cached.context  # read from the cache
+    assert _national_row(client, "Northamptonshire Police")["Other sexual offences"].startswith("10.0%")
+
+    # A correction supersedes the version the cache was drawn from: the page shows the correction at once.
+    audit_reopen(audit=audit, by=supervisor, reason="Checking")
+    audit.reviews.update(decision_correct="no", incorrect_reason="avi_not_verifiable")
+    audit_sign_off(audit=audit, by=supervisor)
+    audit_publish(audit=audit, by=supervisor, correction_note="Every verdict was re-examined.")
+    assert _national_row(client, "Northamptonshire Police")["Other sexual offences"].startswith("100.0%")
+
+    # The forces are read live too: a renamed force is named anew.
+    audit.force.name = "Northamptonshire Constabulary"
+    audit.force.save()
+    assert _national_row(client, "Northamptonshire Constabulary")["Other sexual offences"].startswith("100.0%")
+
+
 def test_the_national_rates_of_every_financial_year_stand_side_by_side(client, supervisor):
     for code, name, end, incorrect in [
         ("kent", "Kent 2024-25", date(2025, 3, 31), 4),
