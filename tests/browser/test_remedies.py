@@ -4,6 +4,7 @@ counts change."""
 import pytest
 
 from accounts.roles import Role
+from reviews.results.publishing import audit_publish
 from tests.factories import UserFactory, force
 from tests.reviews.remedies.helpers import signed_off_audit
 
@@ -61,7 +62,8 @@ def test_a_force_contact_records_victim_told_and_a_supervisor_accepts_it(live_se
     contact = UserFactory(username="contact", role=Role.FORCE_CONTACT)
     contact.force = force("northamptonshire")
     contact.save()
-    signed_off_audit(supervisor=supervisor, auditor=auditor)
+    # Published, so the force contact reads its results; the actions' counts beside them are live.
+    audit_publish(audit=signed_off_audit(supervisor=supervisor, auditor=auditor), by=supervisor)
 
     action_url = _contact_records_victim_told(page, base, screenshot)
     _supervisor_accepts(page, base, action_url, screenshot)

@@ -10,10 +10,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
+
 # Addresses a walk does not follow: signing out, downloads, and pages that change something when opened in the
 # data administration (deleting asks first, but there is nothing to learn there).
 NOT_FOLLOWED = re.compile(
-    r"/sign-out/|/export/|[?&](_export|format)=|\.(csv|xlsx|json|pdf)$|/delete/|/logout/|/password/|/static/|/media/"
+    r"/sign-out/|/export/|[?&](_export|format)=|\.(csv|xlsx|json|pdf)$|/(csv|xlsx)/$|/delete/|/logout/|/password/"
+    r"|/static/|/media/"
 )
 # Ids and force codes in a path; a query string counts by its keys alone.
 PATH_IDS = re.compile(r"/\d+(?=/)|(?<=/forces/)[a-z-]+(?=/)")
@@ -105,7 +108,12 @@ def walk(page, base: str, *, start: tuple[str, ...] = ("/",), limit: int = 120) 
             continue
         result.visited.append(url)
         result.shapes[result.shape(url)] += 1
-        response = page.goto(url)
+        try:
+            response = page.goto(url)
+        except PlaywrightError as error:
+            if "Download is starting" in str(error):
+                continue  # a file to download, not a page
+            raise
         if response is None or response.status >= 400:
             result.problems.append(f"{url}: HTTP {response.status if response else 'no response'}")
             continue
