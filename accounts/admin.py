@@ -135,16 +135,9 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-@admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
-    """Access records are evidence: the data administration pages show them and nothing more."""
-
-    list_display = ["at", "username", "action", "object_type", "object_label", "ip_address"]
-    list_filter = ["action", "at"]
-    list_select_related = ["user"]
-    search_fields = ["username", "object_label", "object_id"]
-    date_hierarchy = "at"
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records kept as evidence: the data administration pages show them, and nobody adds, changes or deletes
+    one there."""
 
     def has_add_permission(self, request):
         return False
@@ -154,3 +147,15 @@ class AccessRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(ReadOnlyAdmin):
+    """Access records are evidence: the data administration pages show them and nothing more."""
+
+    list_display = ["at", "username", "action", "object_type", "object_label", "ip_address"]
+    list_filter = ["action", "at"]
+    list_select_related = ["user"]
+    search_fields = ["username", "object_label", "object_id"]
+    date_hierarchy = "at"
+    show_full_result_count = False

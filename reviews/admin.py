@@ -9,6 +9,7 @@ from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
 from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
@@ -234,7 +235,7 @@ class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ReadOnlyAdmin):
     """Actions as evidence: readable here, changed only through the service's pages, never deleted."""
 
     list_display = ["decision", "audit", "kind", "status", "due_on", "outcome"]
@@ -242,18 +243,9 @@ class ActionAdmin(admin.ModelAdmin):
     list_select_related = ["decision__crime_record__force", "audit__force"]
     search_fields = ["decision__crime_record__reference", "audit__name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PublishedResults)
-class PublishedResultsAdmin(admin.ModelAdmin):
+class PublishedResultsAdmin(ReadOnlyAdmin):
     """Published versions are read here, never changed: a correction is a new version, published by a supervisor
     from the audit's page."""
 
@@ -262,12 +254,3 @@ class PublishedResultsAdmin(admin.ModelAdmin):
     list_select_related = ["force"]
     search_fields = ["force__name", "audit__name", "sha256"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
