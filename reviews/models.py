@@ -288,13 +288,20 @@ class AuditQuerySet(models.QuerySet):
     def signed_off(self) -> "AuditQuerySet":
         return self.filter(status=AuditStatus.SIGNED_OFF)
 
+    def published(self) -> "AuditQuerySet":
+        """Signed-off audits whose current sign-off is published: what their reviews count is what was published
+        (a correction signed off but not yet published is not)."""
+        return self.signed_off().filter(
+            published_versions__superseded_at__isnull=True, published_versions__signed_off_at=F("signed_off_at")
+        )
+
     def visible_to(self, user) -> "AuditQuerySet":
-        """Audits `user` may see: all for auditors, supervisors and data stewards; a force contact's
-        own force's signed-off audits; nothing for anyone else."""
+        """Audits `user` may see: all for auditors, supervisors and data stewards; a force contact's own force's
+        published audits, as they were published; nothing for anyone else."""
         if permissions.is_audit_staff(user):
             return self.all()
         if permissions.is_force_contact(user):
-            return self.signed_off().filter(force_id=user.force_id)
+            return self.published().filter(force_id=user.force_id)
         return self.none()
 
 

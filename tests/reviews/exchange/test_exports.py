@@ -14,6 +14,8 @@ from reviews.exchange import exports
 from reviews.exchange.exports import DECISION_FIELDS
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.models import AuditStatus, CancellationDecision, CrimeRecord, Review, ReviewStatus, Verdict
+from reviews.results.publishing import audit_publish
+from reviews.workflow.services import audit_reopen
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force, sign_off
 from tests.reviews.exchange.importing import run_import, snapshot, write
 
@@ -158,19 +160,29 @@ def test_audit_results_count_each_category_in_sql(client, supervisor):
     ]
 
 
-def test_a_force_contact_exports_only_their_forces_signed_off_results(client, force_contact, supervisor):
-    own = AuditFactory(name="Own signed off", status=AuditStatus.IN_PROGRESS)
+def test_a_force_contact_exports_only_their_forces_published_results(client, force_contact, supervisor):
+    own = AuditFactory(name="Own published", status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=own)
     sign_off(own, by=supervisor)
+    audit_publish(audit=own, by=supervisor)
     ReviewFactory(audit=AuditFactory(name="Own in progress", status=AuditStatus.IN_PROGRESS))
+    # Signed off again after a change, the correction not yet published: not the force's to read yet.
+    corrected = AuditFactory(name="Own corrected", status=AuditStatus.IN_PROGRESS)
+    ReviewFactory(audit=corrected)
+    sign_off(corrected, by=supervisor)
+    audit_publish(audit=corrected, by=supervisor)
+    audit_reopen(audit=corrected, by=supervisor, reason="A verdict to change.")
+    sign_off(corrected, by=supervisor)
     kent = AuditFactory(name="Kent signed off", force=force("kent"), status=AuditStatus.IN_PROGRESS)
     ReviewFactory(audit=kent)
     sign_off(kent, by=supervisor)
+    audit_publish(audit=kent, by=supervisor)
     client.force_login(force_contact)
 
     reviews = csv_rows(download(client, "reviews"))
 
-    assert {row["audit"] for row in reviews} == {"Own signed off"}
+    assert {row["audit"] for row in reviews} == {"Own published"}
+    assert download(client, "results", query={"audit": corrected.pk}).status_code == 404
     assert [row["auditor"] for row in reviews] == [""], "force contacts do not learn who reviewed what"
     assert download(client, "decisions").status_code == 403
     assert download(client, "reviews", query={"audit": kent.pk}).status_code == 404

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from reviews.models import AuditStatus, ReviewStatus, Verdict
+from reviews.results.publishing import audit_publish
 from tests.factories import AuditFactory, ReviewFactory, UserFactory, force
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,11 @@ def test_audit_staff_see_every_audit(client, audits, role):
     assert audit_names(response) == {"Northamptonshire in progress", "Northamptonshire signed off", "Kent signed off"}
 
 
-def test_a_force_contact_sees_only_their_own_forces_signed_off_audits(client, audits, force_contact):
+def test_a_force_contact_sees_only_their_own_forces_published_audits(client, audits, supervisor, force_contact):
+    for audit in (audits["signed"], audits["kent"]):
+        audit_publish(audit=audit, by=supervisor)
+    # Signed off but not published: not the force's to read yet.
+    AuditFactory(name="Northamptonshire not published", signed_off=True, signed_off_by=supervisor)
     client.force_login(force_contact)
 
     response = client.get(reverse("home"))

@@ -487,13 +487,17 @@ def test_supervisors_see_each_change_to_a_review_with_who_when_before_and_after(
     assert "History</h2>" not in client.get(reverse("review_detail", args=[review.pk])).content.decode()
 
 
-def test_a_force_contact_sees_their_forces_signed_off_audit_without_who_reviewed_what(client, audit, force_contact):
+def test_a_force_contact_sees_their_forces_published_audit_without_who_reviewed_what(client, audit, force_contact):
+    from reviews.results.publishing import audit_publish
     from reviews.workflow.services import audit_approve_submitted, audit_sign_off
 
     submit_all(audit)
     audit_approve_submitted(audit=audit, by=audit.created_by)
     audit_sign_off(audit=audit, by=audit.created_by)
     client.force_login(force_contact)
+    # Signed off, not yet published: not the force's to read.
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    audit_publish(audit=audit, by=audit.created_by)
 
     html = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
 
