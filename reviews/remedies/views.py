@@ -6,6 +6,8 @@ other action is a 404. Only the force's contact records an outcome, and only a s
 accepts or returns it; anyone else who may see the action gets 403.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -119,22 +121,34 @@ class ActionDetailView(ActionObjectMixin, TemplateView):
         )
 
 
-class ActionOutcomeView(ActionObjectMixin, FormView):
-    """The force contact records what was done."""
+class ActionStepMixin(ActionObjectMixin):
+    """One step of an action: taken only by whom `takes_step` allows (anyone else is refused), and only while the
+    action `awaits` it. A step already taken (a double submit, a second tab, another supervisor first) is told
+    so, and nothing changes."""
 
-    template_name = "reviews/remedies/action_outcome.html"
-    form_class = OutcomeForm
+    takes_step: Callable
+    awaits: str
+    refusal: str
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and sees_actions(request.user):
             action = self.get_action()
-            if not acts_for_force(request.user, action):
-                raise PermissionDenied("Only the force's contact records an outcome.")
-            if not action.awaits_force:
-                # Already recorded (a double submit, or a second tab): say so, and change nothing.
+            if not self.takes_step(request.user, action):
+                raise PermissionDenied(self.refusal)
+            if not getattr(action, self.awaits):
                 messages.info(request, f"This action is {action.get_status_display().lower()}: nothing was changed.")
                 return HttpResponseRedirect(action.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
+
+
+class ActionOutcomeView(ActionStepMixin, FormView):
+    """The force contact records what was done."""
+
+    template_name = "reviews/remedies/action_outcome.html"
+    form_class = OutcomeForm
+    takes_step = staticmethod(acts_for_force)
+    awaits = "awaits_force"
+    refusal = "Only the force's contact records an outcome."
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -172,17 +186,10 @@ class ActionOutcomeView(ActionObjectMixin, FormView):
         return super().get_context_data(action=self.get_action(), **kwargs)
 
 
-class SupervisorActionMixin(ActionObjectMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and sees_actions(request.user):
-            action = self.get_action()
-            if not settles_for(request.user, action):
-                raise PermissionDenied("Only a supervisor who did not record the outcome may accept or return it.")
-            if not action.awaits_supervisor:
-                # Already accepted or returned (a double submit, or another supervisor): say so, change nothing.
-                messages.info(request, f"This action is {action.get_status_display().lower()}: nothing was changed.")
-                return HttpResponseRedirect(action.get_absolute_url())
-        return super().dispatch(request, *args, **kwargs)
+class SupervisorActionMixin(ActionStepMixin):
+    takes_step = staticmethod(settles_for)
+    awaits = "awaits_supervisor"
+    refusal = "Only a supervisor who did not record the outcome may accept or return it."
 
 
 class ActionAcceptView(SupervisorActionMixin, View):
