@@ -38,3 +38,13 @@ class ImportRefused(Exception):
     def __init__(self, report):
         super().__init__(report.summary())
         self.report = report
+
+
+IMPORT_CANCELLED_MESSAGE = "The import was cancelled: nothing was saved."
+
+
+class ImportCancelled(Exception):
+    """Raised inside an import's transaction when the person who started it cancels it: everything is undone."""
+
+    def __init__(self, message: str = IMPORT_CANCELLED_MESSAGE):
+        super().__init__(message)

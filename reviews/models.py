@@ -1,3 +1,4 @@
+import secrets
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from reviews import permissions
@@ -1271,3 +1273,107 @@ class PublishedResults(CheckedModel):
     @property
     def is_superseded(self) -> bool:
         return self.superseded_at is not None
+
+
+class ImportKind(models.TextChoices):
+    DECISIONS = "decisions", "Decisions"
+    REVIEWS = "reviews", "Reviews"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# States an import job never leaves.
+IMPORT_FINISHED_STATES = (ImportState.DONE, ImportState.FAILED, ImportState.CANCELLED)
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def unfinished(self) -> "ImportJobQuerySet":
+        return self.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING])
+
+
+def _new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _import_upload_path(job: "ImportJob", filename: str) -> str:
+    # The stored name never carries the uploaded one (which is kept in `file_name`): no path tricks, no clashes.
+    return f"imports/{job.created_at:%Y/%m/%d}/{job.token}.upload"
+
+
+class ImportJob(models.Model):
+    """One decisions or reviews file uploaded in the browser and the background job that checks it, or imports it.
+
+    The stored file stays until it is tidied away after `IMPORT_KEEP_UPLOADS_DAYS`; a check that passes can be
+    followed by an import of the same stored file (`checked_by`). While a job runs, its progress lives outside the
+    database (the import holds its transaction open until the end); its outcome is written here when it ends.
+    """
+
+    token = models.CharField(max_length=32, unique=True, editable=False, default=_new_token)
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    check_only = models.BooleanField(default=True, help_text="Check the whole file and report; save nothing.")
+    reopen_approved = models.BooleanField(default=False)
+    upload = models.FileField(upload_to=_import_upload_path, max_length=200, blank=True)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    checked_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="imports",
+        help_text="The check of the same stored file that this import follows.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    phase = models.CharField(max_length=20, blank=True)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text='{"new": n, "updated": n, "unchanged": n}')
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="The first row errors: row, column, value and message each."
+    )
+    errors_file = models.FileField(max_length=200, blank=True, help_text="Every row error, as CSV.")
+    notices = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True, help_text="What the job came to, or why it failed.")
+    upload_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="import_job_by_person_idx"),
+            models.Index(fields=["state", "created_at"], name="import_job_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(checked_by__isnull=True) | Q(check_only=False),
+                name="import_job_follows_a_check_only_to_import",
+                violation_error_message="Only an import follows a check.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        action = "Check" if self.check_only else "Import"
+        return f"{action} of {self.kind} from {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in IMPORT_FINISHED_STATES
