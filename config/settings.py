@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
+    "django_tasks_rq",
+    "django_rq",
     "accounts",
     "forces",
     "reviews",
@@ -144,6 +148,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Compiled GOV.UK Frontend styles, scripts and assets (`make assets`); never committed.
 STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
+# Uploaded import files wait here for their background job, and are deleted after IMPORT_KEEP_UPLOADS_DAYS. With
+# several servers, every web server and worker must see the same folder (a shared volume).
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "uploads")
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -257,3 +265,38 @@ EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Cancellation Review <no-reply@localhost>")
+
+# Background jobs (imports uploaded in the browser) through Django's Tasks API (the django-tasks backport). By
+# default the queue is a table of the service's own database, worked by `manage.py db_worker`, so the embedded set-up
+# needs no other server. With REDIS_URL set, the queue is RQ on Redis, worked by `manage.py rqworker`, and the caches
+# (the import jobs' progress among them) live in Redis too, shared by every server. See docs/background-jobs.md.
+REDIS_URL = env.str("REDIS_URL", default="")
+TASKS_QUEUE = "imports"
+if REDIS_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [TASKS_QUEUE]}}
+    RQ_QUEUES = {TASKS_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env.int("DJANGO_IMPORT_JOB_TIMEOUT", default=3600)}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "TIMEOUT": 86_400},
+    }
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [TASKS_QUEUE]}}
+    RQ_QUEUES = {}
+    # A running import keeps its transaction open to the end, so its progress is written outside the database: to
+    # files every process on this computer reads.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "jobs": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.path("DJANGO_JOB_PROGRESS_DIR", default=BASE_DIR / "var" / "job-progress"),
+            "TIMEOUT": 86_400,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        },
+    }
+
+# Stored import files (and their lists of row errors) are deleted this many days after upload (`tidy_imports`).
+IMPORT_KEEP_UPLOADS_DAYS = env.int("DJANGO_IMPORT_KEEP_UPLOADS_DAYS", default=30)
+# A running job tells it is alive this often; one silent for IMPORT_JOB_STALE_SECONDS has lost its worker (stopped,
+# killed, out of memory) and is marked failed: its transaction was rolled back with the worker's connection.
+IMPORT_JOB_HEARTBEAT_SECONDS = env.float("DJANGO_IMPORT_JOB_HEARTBEAT_SECONDS", default=2.0)
+IMPORT_JOB_STALE_SECONDS = env.float("DJANGO_IMPORT_JOB_STALE_SECONDS", default=30.0)

@@ -48,3 +48,8 @@ class ImportCancelled(Exception):
 
     def __init__(self, message: str = IMPORT_CANCELLED_MESSAGE):
         super().__init__(message)
+
+
+class ImportJobRefused(ValidationError):
+    """A step on an import job that its state does not allow (importing a check that found errors, cancelling a
+    job that has finished): nothing is changed."""
