@@ -9,15 +9,16 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench docs clean serve-prod loadtest
+.PHONY: help install install-test assets migrate demo run test test-browser lint format check-deploy bench docs clean serve-prod serve-worker loadtest
 
 help:
-	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT)"
+	@echo "make run     set everything up (venv, Python and npm packages, database, demo data) and serve on http://$(HOST):$(PORT), with a worker for background jobs"
 	@echo "make test    install what the tests need and run the whole suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint    ruff, the architecture contract, a check that every model change has its migration, and that docs/performance.md is generated"
 	@echo "make bench   national-scale benchmarks on PostgreSQL (BENCH_DATABASE_URL); figures in bench/results/"
 	@echo "make loadtest  gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) under 20 auditors and 5 supervisors for 60 s; figures in bench/results/"
-	@echo "make serve-prod  serve the production way (gunicorn, PostgreSQL, collected static files) on http://$(HOST):$(PORT)"
+	@echo "make serve-prod  serve the production way (gunicorn and a jobs worker, PostgreSQL, collected static files) on http://$(HOST):$(PORT)"
+	@echo "make serve-worker  one more background-jobs worker with the production settings, on the same database"
 
 # The virtual environment is rebuilt only when requirements change; pip itself is idempotent.
 $(BIN)/.requirements: requirements.txt
@@ -56,8 +57,10 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# The development server and a worker for the background jobs (imports uploaded in the browser), side by side;
+# Ctrl-C stops both.
 run: demo
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true $(PY) -m config.serve --development $(HOST):$(PORT)
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download is not used.
 install-test: install $(BIN)/.requirements-dev
@@ -82,20 +85,27 @@ check-deploy: install
 	DJANGO_ALLOWED_HOSTS=reviews.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 # The production way on this computer: production settings over plain HTTP on 127.0.0.1 (so no HTTPS redirect
-# and no secure-only cookies), PostgreSQL (created if missing), collected static files, gunicorn.
+# and no secure-only cookies), PostgreSQL (created if missing), collected static files, gunicorn, and a worker for
+# the background jobs beside it (Ctrl-C stops both). `make serve-worker` starts one more worker, alone.
 # A secret key is generated for each start unless DJANGO_SECRET_KEY is set; sessions end when it changes.
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cancellation_review
-serve-prod: install
-	@set -e; \
-	export DJANGO_ENV=production DJANGO_DEBUG=false \
+PROD_ENVIRONMENT = export DJANGO_ENV=production DJANGO_DEBUG=false \
 	  DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	  DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false \
 	  DATABASE_URL="$${DATABASE_URL:-$(PROD_DATABASE_URL)}" \
-	  DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	  DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+serve-prod: install
+	@set -e; \
+	$(PROD_ENVIRONMENT); \
 	$(PY) -m config.ensure_database; \
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py collectstatic --noinput --clear -v0; \
-	exec $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) config.wsgi
+	exec $(PY) -m config.serve $(HOST):$(PORT)
+
+serve-worker: install
+	@set -e; \
+	$(PROD_ENVIRONMENT); \
+	exec $(PY) manage.py jobs_worker
 
 # Benchmarks use their own PostgreSQL database, never the tests' or the application's.
 bench: install-test
