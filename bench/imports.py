@@ -9,10 +9,18 @@ Builds the deterministic synthetic extract (43 forces, 200,000 decisions, fixed 
 * times django-import-export's standard resource import, and its bulk mode, on the first 5,000 rows;
 * times a raw `COPY` of the same file into a table with no constraints, the floor for any import;
 * exports the 200,000 decisions as CSV and a tenth of them, each in its own process, with the time to the
-  first bytes and the peak memory (which should be the same for both).
+  first bytes and the peak memory (which should be the same for both);
+* imports the same full extract into empty tables through the upload page and the queue, served the production
+  way (gunicorn and a `jobs_worker` process): a signed-in data steward uploads it with "check only" off and
+  reads the job's `status.json` until it is done; upload to done, beside the command line's first load.
 """
 
 import csv
+import os
+import re
+import secrets
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +35,8 @@ RESOURCE_ROWS = 5_000
 TARGET_ROWS_PER_SECOND = 30_000
 TARGET_TIMES_IMPORT_EXPORT_BULK = 10
 TARGET_WITHIN_RAW_COPY = 25
+# Upload to done through the upload page and the queue, at most this many times the command line's first load.
+TARGET_UPLOAD_TIMES_COMMAND = 1.5
 ROOT = Path(__file__).resolve().parent.parent
 # A tenth of the extract's decisions by date (its period runs from April 2021 to March 2026).
 SMALL_EXPORT_QUERY = "decided_to=2021-09-30"
@@ -187,6 +197,7 @@ def run() -> dict:
         export_all = _export(Path(folder), "")
         export_tenth = _export(Path(folder), SMALL_EXPORT_QUERY)
         later = _import_command(following)
+        upload_page = _upload_page_import(full, command=fast, folder=Path(folder))
     return {
         "extract": {"rows": ROWS, "forces": 43, "seed": SEED, "megabytes": megabytes},
         "fast_path": fast,
@@ -202,6 +213,7 @@ def run() -> dict:
         "raw_copy_vs_fast": round(raw_copy["rows_per_second"] / fast["rows_per_second"], 1),
         "export_csv_all": export_all,
         "export_csv_tenth": export_tenth,
+        "upload_page": upload_page,
         "targets": {
             "fast_path_rows_per_second": TARGET_ROWS_PER_SECOND,
             "times_import_export_bulk": TARGET_TIMES_IMPORT_EXPORT_BULK,
@@ -251,4 +263,169 @@ def report(figures: dict) -> str:
             export(f"all {figures['decisions_stored']:,} decisions", figures["export_csv_all"]),
             export(f"a tenth (`?{SMALL_EXPORT_QUERY}`)", figures["export_csv_tenth"]),
         ]
+        + _upload_page_report(figures)
     )
+
+
+# Through the upload page and the queue
+
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+JOB_PAGE = re.compile(r"/imports/(\d+)/$")
+
+
+def _upload_page_import(path: Path, *, command: dict, folder: Path) -> dict:
+    """The file into empty tables through the upload page and a worker: gunicorn and `manage.py jobs_worker` with
+    the production settings on the benchmarks' database; a data steward signs in, uploads the file with "check
+    only" off and reads the job's status until it is done. Upload to done, beside `command`'s first load."""
+    from django.db import connections
+
+    from bench.loadtest import production_environment, start_server, stop_server, wait_until_serving
+
+    _truncate()
+    password = _bench_steward()
+    connections.close_all()
+    environment = {
+        **production_environment(database_url=os.environ["DATABASE_URL"], host="127.0.0.1"),
+        "DJANGO_MEDIA_ROOT": str(folder / "uploads"),
+    }
+    environment.pop("REDIS_URL", None)  # the database queue, as a single server has it
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    with (folder / "gunicorn.log").open("w") as server_log, (folder / "worker.log").open("w") as worker_log:
+        server = start_server(environment=environment, bind=f"127.0.0.1:{port}", workers=2, threads=4, log=server_log)
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "jobs_worker", "--no-tidy"],
+            cwd=ROOT,
+            env={**environment, "DJANGO_LOG_LEVEL": "INFO"},
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_serving(server, base_url)
+            _wait_for(lambda: "Starting worker" in (folder / "worker.log").read_text(), "the worker to start")
+            timings = _upload_and_follow(base_url, path, password=password)
+        finally:
+            stop_server(server)
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
+    return _upload_figures(timings, command=command)
+
+
+def _bench_steward() -> str:
+    """A data steward for the benchmark, with a password made up for the run."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import Role
+
+    password = secrets.token_urlsafe(16)
+    steward, _ = User.objects.update_or_create(
+        username="bench-steward", defaults={"password": make_password(password), "is_staff": True}
+    )
+    steward.groups.set([Group.objects.get(name=Role.DATA_STEWARD)])
+    return password
+
+
+def _wait_for(condition, what: str, *, within: float = 600) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"waited {within:.0f} s for {what}")
+        time.sleep(0.1)
+
+
+def _upload_and_follow(base_url: str, path: Path, *, password: str) -> dict:
+    import requests
+
+    browser = requests.Session()
+
+    def token(url: str) -> str:
+        page = browser.get(url, timeout=30)
+        page.raise_for_status()
+        return CSRF_TOKEN.search(page.text).group(1)
+
+    signed_in = browser.post(
+        f"{base_url}/sign-in/",
+        data={"csrfmiddlewaretoken": token(f"{base_url}/sign-in/"), "username": "bench-steward", "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"the benchmark's data steward could not sign in (HTTP {signed_in.status_code})")
+    form_token = token(f"{base_url}/imports/")
+    started = time.perf_counter()
+    with path.open("rb") as file:
+        # "Check only" is a ticked checkbox on the form: left out, it is off.
+        uploaded = browser.post(
+            f"{base_url}/imports/",
+            data={"csrfmiddlewaretoken": form_token, "kind": "decisions"},
+            files={"file": (path.name, file, "text/csv")},
+            allow_redirects=False,
+            timeout=600,
+        )
+    upload_seconds = time.perf_counter() - started
+    if uploaded.status_code != 302:
+        raise RuntimeError(f"the upload was refused (HTTP {uploaded.status_code}): {uploaded.text[:500]}")
+    job_id = int(JOB_PAGE.search(uploaded.headers["Location"]).group(1))
+    polls = 0
+    while True:
+        polls += 1
+        status = browser.get(f"{base_url}/imports/{job_id}/status.json", timeout=30).json()
+        if status["finished"]:
+            break
+        time.sleep(0.1)
+    return {
+        "job_id": job_id,
+        "seconds": time.perf_counter() - started,
+        "upload_seconds": upload_seconds,
+        "polls": polls,
+        "status": status,
+    }
+
+
+def _upload_figures(timings: dict, *, command: dict) -> dict:
+    from reviews.models import ImportJob
+
+    job = ImportJob.objects.get(pk=timings["job_id"])
+    status = timings["status"]
+    if status["state"] != "done" or not status["counts"]:
+        raise RuntimeError(f"the import through the upload page ended {status['state']}: {status['message']}")
+    seconds = round(timings["seconds"], 2)
+    return {
+        "rows": job.rows_total,
+        "state": status["state"],
+        "counts": status["counts"],
+        "seconds": seconds,
+        "rows_per_second": round(job.rows_total / timings["seconds"]),
+        "upload_seconds": round(timings["upload_seconds"], 2),
+        "queue_wait_seconds": round((job.started_at - job.created_at).total_seconds(), 2),
+        "job_seconds": round((job.finished_at - job.started_at).total_seconds(), 2),
+        "status_reads": timings["polls"],
+        "command_seconds": command["seconds"],
+        "times_command": round(timings["seconds"] / command["seconds"], 2),
+        "target_times_command": TARGET_UPLOAD_TIMES_COMMAND,
+    }
+
+
+def _upload_page_report(figures: dict) -> list[str]:
+    upload = figures.get("upload_page")
+    if not upload:
+        return []
+    verdict = "met" if upload["times_command"] <= upload["target_times_command"] else "NOT met"
+    return [
+        "",
+        "| through the upload page and the queue | seconds |",
+        "| --- | ---: |",
+        f"| upload to done, {upload['rows']:,} rows | {upload['seconds']} |",
+        f"| sending the file (the upload request) | {upload['upload_seconds']} |",
+        f"| queued, until a worker took the job | {upload['queue_wait_seconds']} |",
+        f"| the job, from the worker taking it to its outcome stored | {upload['job_seconds']} |",
+        f"| `import_decisions`, the same first load, in the same run | {upload['command_seconds']} |",
+        "",
+        f"Upload to done takes {upload['times_command']}x the command line's time "
+        f"(target: at most {upload['target_times_command']}x, {verdict}).",
+    ]
