@@ -1,6 +1,7 @@
 """Starting, following up and stopping import jobs. The work itself is done by a worker (`runner`)."""
 
 import hashlib
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from reviews.errors import ImportJobRefused
 from reviews.exchange.reading import size_check
 from reviews.imports.tasks import run_import_job
 from reviews.imports.tracking import cancel_ask
-from reviews.models import ImportJob, ImportKind, ImportState
+from reviews.models import IMPORT_FINISHED_STATES, ImportJob, ImportKind, ImportState
 
 NOT_PASSED = "Only a check that found no errors can be imported. Correct the file and upload it again."
 FILE_GONE = "The uploaded file has been deleted since it was checked. Upload it again."
@@ -94,3 +95,27 @@ def _queue(job: ImportJob) -> None:
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
 
     transaction.on_commit(enqueue)
+
+
+def import_uploads_tidy(*, older_than: timedelta) -> int:
+    """Delete the stored files (the upload and its list of row errors) of the import jobs that finished and were
+    uploaded more than `older_than` ago, and mark them deleted; returns how many jobs lost their files.
+
+    A job waiting or running keeps its file, and so does every job sharing it (an import follows its check on the
+    same stored file): a file is deleted only when every job that uses it has finished. The jobs themselves, with
+    their counts and first errors, stay as the record of what was imported.
+    """
+    cutoff = timezone.now() - older_than
+    in_use = set(ImportJob.objects.unfinished().exclude(upload="").values_list("upload", flat=True))
+    jobs = list(
+        ImportJob.objects.filter(
+            created_at__lt=cutoff, state__in=IMPORT_FINISHED_STATES, upload_deleted_at__isnull=True
+        ).exclude(upload__in=in_use)
+    )
+    for job in jobs:
+        # Marked before the files go: a job is never offered for import with its file half deleted.
+        ImportJob.objects.filter(pk=job.pk).update(upload_deleted_at=timezone.now(), errors_file="")
+        for stored in (job.upload, job.errors_file):
+            if stored:
+                stored.storage.delete(stored.name)
+    return len(jobs)
