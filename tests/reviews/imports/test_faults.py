@@ -154,12 +154,14 @@ def test_a_running_import_cancelled_undoes_everything(workers, extracts, data_st
 
 
 def test_two_imports_queued_together_into_the_same_tables_both_succeed(workers, extracts, data_steward):
-    workers(2)
+    started = workers(2)
+    for worker in started:
+        wait_until(lambda worker=worker: "Starting worker" in worker.log(), within=60, what=f"{worker.name} to start")
     first = queued_import(extracts["first"], by=data_steward)
     second = queued_import(extracts["second"], by=data_steward)
 
     for job in (first, second):
-        wait_until(lambda job=job: finished(job), within=180, what=f"{job} to finish")
+        wait_until(lambda job=job: finished(job), within=180, what=f"{job} to finish", processes=started)
 
     assert [job.state for job in (first, second)] == [ImportState.DONE, ImportState.DONE], [
         first.message,
@@ -168,24 +170,30 @@ def test_two_imports_queued_together_into_the_same_tables_both_succeed(workers, 
     assert first.counts == second.counts == {"new": SMALL_ROWS, "updated": 0, "unchanged": 0}
     assert CancellationDecision.objects.count() == 2 * SMALL_ROWS
     assert AccessRecord.objects.filter(action=AccessAction.IMPORTED).count() == 2
+    # Each worker took one: the second waited for the first to commit, rather than writing beside it.
+    assert len({worker for task in DBTaskResult.objects.all() for worker in task.worker_ids}) == 2
 
 
 def test_a_job_queued_twice_runs_once_though_a_second_worker_takes_it_up(workers, extracts, data_steward):
-    job = queued_import(extracts["first"], by=data_steward)
+    started = workers(2)
+    for worker in started:
+        wait_until(lambda worker=worker: "Starting worker" in worker.log(), within=60, what=f"{worker.name} to start")
+    # The large file: the job is still running when the second worker takes up its second task.
+    job = queued_import(extracts["large"], by=data_steward)
     run_import_job.enqueue(job.pk)  # queued again, as a retry or a duplicate delivery would
-    workers(2)
 
-    wait_until(lambda: finished(job), within=180, what="the import to finish")
+    wait_until(lambda: finished(job), within=180, what="the import to finish", processes=started)
     tasks = wait_until(
         lambda: (tasks := list(DBTaskResult.objects.all())) and all(task.finished_at for task in tasks) and tasks,
         within=60,
         what="both queued tasks to be taken up",
     )
 
-    assert len(tasks) == 2
     assert job.state == ImportState.DONE
     assert job.attempts == 1
-    assert CancellationDecision.objects.count() == SMALL_ROWS
+    assert CancellationDecision.objects.count() == LARGE_ROWS
     assert AccessRecord.objects.filter(action=AccessAction.IMPORTED).count() == 1
-    # One task imported the file; the other found the job taken and left it alone.
-    assert sorted(task.return_value for task in tasks) in (["done", "running"], ["done", "done"])
+    # Each worker took one of the two; one imported the file, the other found the job running and left it alone.
+    assert len(tasks) == 2
+    assert len({worker for task in tasks for worker in task.worker_ids}) == 2
+    assert sorted(task.return_value for task in tasks) == ["done", "running"]
