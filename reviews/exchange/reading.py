@@ -89,7 +89,7 @@ class ImportReport:
     listed: int = ERROR_CAP
     on_error: Callable[[RowError], object] | None = field(default=None, repr=False, compare=False)
     # Appended to by the checking thread, emptied by the import's own: a deque does both safely.
-    _waiting: deque = field(default_factory=deque, repr=False, compare=False)
+    _waiting: deque = field(default_factory=deque, init=False, repr=False, compare=False)
 
     def add_errors(self, errors: list[RowError]) -> None:
         self.error_count += len(errors)

@@ -12,6 +12,7 @@ damaged, naming the last row read.
 """
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO
@@ -88,7 +89,8 @@ def listed_rows(workbook, sheet) -> int | None:
                 data = tail + chunk
                 listed += sum(data.count(tag) for tag in _ROW_TAGS)
                 tail = data[-(_ROW_TAG_LENGTH - 1) :]
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, OSError, KeyError, EOFError):
+        # A damaged part: reading the sheet says so, naming the last row read.
         return None
     return max(listed - 1, 0) if listed else None
 
