@@ -373,8 +373,8 @@ def _read_csv(file: IO[bytes], *, count: bool = False):
     return headings, enumerate(_csv_records(reader, nul=scan.has_nul), start=2), notices, total
 
 
-# What a record with no value holds (`_rows` passes over it): spaces, separators and empty quoted cells.
-_BLANK_RECORD = b' \t\r,;"'
+# What a record with no value holds (`_rows` passes over it), with its separators: spaces and empty quoted cells.
+_BLANK_RECORD = b' \t\r"'
 
 
 def _csv_records_count(file: IO[bytes], delimiter: str) -> int | None:
@@ -384,7 +384,7 @@ def _csv_records_count(file: IO[bytes], delimiter: str) -> int | None:
     import. The separator, quotes and line breaks are the same bytes in UTF-8 and Windows-1252, so no decoding is
     needed. None for a file whose lines end in carriage returns alone (the csv module's count is left to the
     import itself)."""
-    separator = ord(delimiter)
+    separator, blank_bytes = ord(delimiter), _BLANK_RECORD + delimiter.encode()
     records, quoted, blank, rest = 0, False, True, b""
     try:
         while chunk := file.read(_SCAN_CHUNK):
@@ -395,16 +395,16 @@ def _csv_records_count(file: IO[bytes], delimiter: str) -> int | None:
             for line in lines:
                 if quoted or b'"' in line:
                     if not quoted:
-                        blank = not line.strip(_BLANK_RECORD)
+                        blank = not line.strip(blank_bytes)
                     quoted = _ends_quoted(line, quoted=quoted, separator=separator)
                     if not quoted:
                         records += not blank
                     blank = blank and not quoted
-                elif line.strip(_BLANK_RECORD):
+                elif line.strip(blank_bytes):
                     records += 1
     finally:
         file.seek(0)
-    if quoted or rest.strip(_BLANK_RECORD):
+    if quoted or rest.strip(blank_bytes):
         records += 1
     # The header is the first record.
     return max(records - 1, 0)

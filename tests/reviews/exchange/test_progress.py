@@ -279,15 +279,21 @@ def test_a_cancelled_reviews_import_writes_nothing(auditor, phase, call):
 def test_every_row_error_reaches_the_job_not_only_the_listed_ones(load):
     start_over(load)
     handed: list[RowError] = []
+    threads = set()
+
+    def hand_over(error):
+        threads.add(threading.current_thread().name)
+        handed.append(error)
 
     with pytest.raises(ImportRefused) as refused:
-        decisions_import(file=a_file(ERROR_CAP + 30, criterion="C9"), errors=handed.append)
+        decisions_import(file=a_file(ERROR_CAP + 30, criterion="C9"), errors=hand_over)
 
     report = refused.value.report
     assert report.error_count == ERROR_CAP + 30
     assert len(report.errors) == ERROR_CAP
     assert [error.row for error in handed] == list(range(2, ERROR_CAP + 32)), "each once, in row order"
     assert {(error.column, error.value) for error in handed} == {("criterion", "C9")}
+    assert threads == {threading.current_thread().name}, "handed over in the import's own thread"
 
 
 def test_every_repeated_reference_reaches_the_job():
