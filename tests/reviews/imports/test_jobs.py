@@ -19,6 +19,7 @@ from reviews.imports.runner import import_job_run
 from reviews.imports.selectors import import_job_error_rows, import_job_status
 from reviews.imports.services import import_job_cancel, import_job_confirm, import_job_create
 from reviews.models import CancellationDecision, ImportJob, ImportKind, ImportState
+from tests.factories import DecisionFactory, force
 from tests.reviews.exchange.importing import csv_bytes, decision_row, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,8 @@ def test_a_queued_job_cancelled_never_runs(data_steward):
 
 @pytest.mark.parametrize("phase", [phases.CHECKING, phases.WRITING])
 def test_a_running_import_cancelled_undoes_everything(data_steward, monkeypatch, phase):
+    # A decision already stored: a later load, which has a writing phase on every database.
+    DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
     before = snapshot()
     job = queued(data_steward, csv_bytes(rows(20)), check_only=False)
     original = tracking.JobProgress.phase
