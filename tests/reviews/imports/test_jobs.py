@@ -182,3 +182,13 @@ def test_the_errors_download_reads_back_what_the_job_found(data_steward):
     job.refresh_from_db()
     lines = list(csv.reader(io.StringIO("\n".join(",".join(row) for row in import_job_error_rows(job)))))
     assert [line[:3] for line in lines[1:]] == [["2", "recorded_on", "2026-13-01"], ["3", "recorded_on", "2026-13-01"]]
+
+
+def test_the_errors_download_is_in_row_order_whichever_rule_found_them(data_steward):
+    # The bad criterion is found as its row is read; the repeated reference afterwards, over the whole file.
+    rows_ = [decision_row(), decision_row(), decision_row(crime_reference="NH/26/000009", criterion="C9")]
+    job = queued(data_steward, csv_bytes(rows_))
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    lines = list(import_job_error_rows(job))
+    assert [(line[0], line[1]) for line in lines[1:]] == [("3", "crime_reference"), ("4", "criterion")]
