@@ -272,9 +272,11 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Cancellation 
 # (the import jobs' progress among them) live in Redis too, shared by every server. See docs/background-jobs.md.
 REDIS_URL = env.str("REDIS_URL", default="")
 TASKS_QUEUE = "imports"
+# The longest an import job may run (or wait for another import to finish) before it is given up.
+IMPORT_JOB_TIMEOUT = env.int("DJANGO_IMPORT_JOB_TIMEOUT", default=3600)
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [TASKS_QUEUE]}}
-    RQ_QUEUES = {TASKS_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env.int("DJANGO_IMPORT_JOB_TIMEOUT", default=3600)}}
+    RQ_QUEUES = {TASKS_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": IMPORT_JOB_TIMEOUT}}
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
         "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "TIMEOUT": 86_400},

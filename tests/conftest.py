@@ -86,3 +86,9 @@ def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("migrated_rows")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_folder_of_the_tests(settings, tmp_path_factory):
+    """Uploaded import files are stored under the tests' own temporary folder, never the service's."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "uploads")

@@ -177,6 +177,19 @@ def _column_key(heading) -> str:
     return "_".join(str(heading or "").strip().lower().replace("-", " ").split())
 
 
+def size_check(size: int, *, limit: int | None = None) -> None:
+    """Raise `ImportFileError` for a file of `size` bytes that is empty or over the limit (`max_file_size()` unless
+    given): checked as the file is read, and as soon as it is uploaded."""
+    limit = max_file_size() if limit is None else limit
+    if size == 0:
+        raise ImportFileError("The file is empty.")
+    if size > limit:
+        raise ImportFileError(
+            f"The file is {_megabytes(size)}; the largest file accepted is {_megabytes(limit)}. "
+            "Split it into smaller files, or ask for the limit to be raised."
+        )
+
+
 def _file_size(file: IO[bytes]) -> int:
     file.seek(0, io.SEEK_END)
     size = file.tell()
@@ -283,14 +296,7 @@ def open_table(file: IO[bytes], *, spec: FileSpec, max_size: int | None = None) 
     required column. Unknown columns and other things worth knowing become `notices`.
     """
     limit = max_file_size() if max_size is None else max_size
-    size = _file_size(file)
-    if size == 0:
-        raise ImportFileError("The file is empty.")
-    if size > limit:
-        raise ImportFileError(
-            f"The file is {_megabytes(size)}; the largest file accepted is {_megabytes(limit)}. "
-            "Split it into smaller files, or ask for the limit to be raised."
-        )
+    size_check(_file_size(file), limit=limit)
     start = file.read(8)
     file.seek(0)
     if start.startswith(b"PK\x03\x04"):

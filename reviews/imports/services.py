@@ -1,0 +1,96 @@
+"""Starting, following up and stopping import jobs. The work itself is done by a worker (`runner`)."""
+
+import hashlib
+from pathlib import PurePath
+
+from django.db import transaction
+from django.utils import timezone
+
+from reviews.errors import ImportJobRefused
+from reviews.exchange.reading import size_check
+from reviews.imports.tasks import run_import_job
+from reviews.imports.tracking import cancel_ask
+from reviews.models import ImportJob, ImportKind, ImportState
+
+NOT_PASSED = "Only a check that found no errors can be imported. Correct the file and upload it again."
+FILE_GONE = "The uploaded file has been deleted since it was checked. Upload it again."
+ALREADY_IMPORTED = "This file is already being imported, or has been: nothing was changed."
+ALREADY_FINISHED = "This job has already finished: nothing was changed."
+
+
+def import_job_create(*, upload, kind: str, check_only: bool, reopen_approved: bool = False, by) -> ImportJob:
+    """Store the uploaded file and queue a job that checks it (`check_only`) or imports it, for `by`.
+
+    Raises `ImportFileError` for a file that is empty or over the size limit, before anything is stored.
+    `reopen_approved` applies to reviews files only (see `reviews_import`)."""
+    size_check(upload.size)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    job = ImportJob(
+        kind=kind,
+        check_only=check_only,
+        reopen_approved=reopen_approved and kind == ImportKind.REVIEWS,
+        file_name=PurePath(upload.name or "upload").name[:255],
+        file_size=upload.size,
+        file_sha256=digest.hexdigest(),
+        created_by=by,
+    )
+    with transaction.atomic():
+        job.upload.save("upload", upload, save=False)
+        job.save()
+        _queue(job)
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, by) -> ImportJob:
+    """ "Import now": queue the import of the file a check found no errors in, as a new job that follows the check.
+    Raises `ImportJobRefused` when the check did not pass, its file has gone, or it has an import already."""
+    with transaction.atomic():
+        # Two clicks on "Import now" queue one import: the second waits here, then finds the first.
+        check = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not (check.check_only and check.state == ImportState.DONE and check.error_count == 0 and check.counts):
+            raise ImportJobRefused(NOT_PASSED)
+        if not check.upload or check.upload_deleted_at is not None:
+            raise ImportJobRefused(FILE_GONE)
+        if check.imports.exclude(state__in=[ImportState.FAILED, ImportState.CANCELLED]).exists():
+            raise ImportJobRefused(ALREADY_IMPORTED)
+        follow = ImportJob.objects.create(
+            kind=check.kind,
+            check_only=False,
+            reopen_approved=check.reopen_approved,
+            upload=check.upload.name,
+            file_name=check.file_name,
+            file_size=check.file_size,
+            file_sha256=check.file_sha256,
+            checked_by=check,
+            created_by=by,
+        )
+        _queue(follow)
+    return follow
+
+
+def import_job_cancel(*, job: ImportJob, by) -> None:
+    """Stop `job`: a queued one at once; a running one is asked to stop, and undoes everything it did.
+    Raises `ImportJobRefused` when it has already finished."""
+    now = timezone.now()
+    stopped = ImportJob.objects.filter(pk=job.pk, state=ImportState.QUEUED).update(
+        state=ImportState.CANCELLED, cancel_requested_at=now, finished_at=now, message="Cancelled before it started."
+    )
+    if stopped:
+        return
+    if not ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).exists():
+        raise ImportJobRefused(ALREADY_FINISHED)
+    # The running import holds its transaction open: it is told through the jobs cache, and notes the time itself.
+    cancel_ask(job.token)
+
+
+def _queue(job: ImportJob) -> None:
+    """Queue the job once the transaction that stored it has committed (a worker must find it)."""
+
+    def enqueue() -> None:
+        result = run_import_job.enqueue(job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+
+    transaction.on_commit(enqueue)
