@@ -1,5 +1,6 @@
 """Middleware of the whole site."""
 
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.utils.cache import patch_cache_control
 
 
@@ -20,4 +21,17 @@ class PrivateResponsesMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's sessions, except that a view marked `refreshes_session = False` (a page that polls itself, such as
+    an import job's progress) does not save the session: a page left open does not keep its session alive forever,
+    and on the embedded database a poll never waits behind a running import for the write lock."""
+
+    def process_response(self, request, response):
+        match = getattr(request, "resolver_match", None)
+        view = getattr(match.func, "view_class", match.func) if match is not None else None
+        if getattr(view, "refreshes_session", True) or request.session.modified:
+            return super().process_response(request, response)
         return response
