@@ -56,11 +56,11 @@ class ImportJobTable(tables.Table):
     def render_kind(self, record):
         return record.get_kind_display()
 
-    def render_check_only(self, value):
-        return "Check" if value else "Import"
+    def render_check_only(self, record):
+        return "Check" if record.check_only else "Import"
 
-    def render_state(self, value):
-        return state_tag(value)
+    def render_state(self, record):
+        return state_tag(record.state)
 
     def render_result(self, record):
         return outcome_words(

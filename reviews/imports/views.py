@@ -140,7 +140,8 @@ class ImportJobStepView(ImportJobMixin, View):
             response = self.act(job)
         except ImportJobRefused as error:
             for message in error.messages:
-                messages.error(request, f"{message} Nothing was changed.")
+                unchanged = "nothing was changed" in message.lower()
+                messages.error(request, message if unchanged else f"{message} Nothing was changed.")
             return HttpResponseRedirect(job.get_absolute_url())
         return response
 
