@@ -21,7 +21,7 @@ def exported(resource) -> io.BytesIO:
 
 
 def test_an_exported_decisions_file_imports_back_unchanged():
-    DecisionFactory(crime_record__reference="NH/26/000001", rationale="=HYPERLINK(\"x\")")
+    DecisionFactory(crime_record__reference="NH/26/000001", rationale='=HYPERLINK("x")')
     DecisionFactory(
         crime_record__reference="NH/26/000002", outcome="transferred", criterion="C1", receiving_force=force("kent")
     )
@@ -56,4 +56,3 @@ def test_an_exported_reviews_file_imports_back_unchanged(auditor):
     assert header.split(",") == list(REVIEW_FILE.columns)
     assert (report.rows, report.new, report.updated, report.unchanged) == (1, 0, 0, 1)
     assert snapshot() == before
-

@@ -60,7 +60,7 @@ def test_a_check_runs_in_the_background_and_its_page_shows_the_counts(client, da
     assert (job.kind, job.check_only, job.state, job.created_by) == ("decisions", True, "queued", data_steward)
     queued_page = text(client.get(job.get_absolute_url()))
     assert "Queued" in queued_page
-    assert 'data-status-url="/imports/%d/status.json"' % job.pk in queued_page
+    assert f'data-status-url="/imports/{job.pk}/status.json"' in queued_page
     assert ">Refresh</a>" in queued_page
     assert "Import now" not in queued_page
 
@@ -83,7 +83,8 @@ def test_import_now_imports_the_checked_file_once(client, data_steward):
     follow = job_of(client.post(reverse("imports:confirm", args=[check.pk])))
     again = client.post(reverse("imports:confirm", args=[check.pk]), follow=True)
 
-    assert follow.checked_by == check and not follow.check_only
+    assert follow.checked_by == check
+    assert not follow.check_only
     assert again.status_code == 200
     assert "already being imported, or has been: nothing was changed." in text(again)
     assert ImportJob.objects.filter(checked_by=check).count() == 1
