@@ -237,6 +237,11 @@ def people(auditor, supervisor, data_steward, force_contact):
     }
 
 
+def _import_job(data_steward):
+    upload = SimpleUploadedFile("decisions.csv", b"force,crime_reference\r\nkent,K1\r\n")
+    return import_job_create(upload=upload, kind=ImportKind.DECISIONS, check_only=True, by=data_steward)
+
+
 @pytest.fixture
 def objects(people, northamptonshire, kent):
     """Own: a signed-off and published Northamptonshire audit (the force contact's force) with a review assigned to
@@ -280,12 +285,7 @@ def objects(people, northamptonshire, kent):
             ("foreign", foreign_audit, foreign_review, UserFactory(username="kent-contact", role=Role.FORCE_CONTACT)),
         ]
     }
-    job = import_job_create(
-        upload=SimpleUploadedFile("decisions.csv", b"force,crime_reference\r\nkent,K1\r\n"),
-        kind=ImportKind.DECISIONS,
-        check_only=True,
-        by=people["data_steward"],
-    )
+    job = _import_job(people["data_steward"])
     return {
         "import_job": ({"pk": job.pk}, {"pk": job.pk}),
         "action": ({"pk": actions["own"][0].pk}, {"pk": actions["foreign"][0].pk}),

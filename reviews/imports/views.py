@@ -105,7 +105,10 @@ class ImportJobDetailView(ImportJobMixin, TemplateView):
 
 
 class ImportJobStatusView(ImportJobMixin, View):
-    """`/imports/<id>/status.json`: what the progress script polls."""
+    """`/imports/<id>/status.json`: what the progress script polls. Polling does not keep the session alive (see
+    `config.middleware.SessionMiddleware`)."""
+
+    refreshes_session = False
 
     def get(self, request, *args, **kwargs):
         return JsonResponse(import_job_status(self.get_job()))
