@@ -99,6 +99,6 @@ def test_a_bad_reviews_file_gets_the_same_messages_every_way_in(client, data_ste
         name="reviews.csv",
     )
 
-    assert page == admin == {'row 2, auditor: "viewer" does not have the auditor role'}
-    assert 'row 2, auditor: "viewer" does not have the auditor role' in command
+    assert page == admin == {'row 2, auditor: "viewer" does not have the auditor role, so cannot be given reviews'}
+    assert 'row 2, auditor: "viewer" does not have the auditor role, so cannot be given reviews' in command
     assert snapshot() == before
