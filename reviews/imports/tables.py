@@ -16,7 +16,13 @@ STATE_TAG_COLOURS = {
 }
 
 
-def state_tag(state: str) -> str:
+ERRORS_FOUND = "Errors found"
+
+
+def state_tag(state: str, *, error_count: int = 0) -> str:
+    """The job's state as a GOV.UK tag; a job that ended by finding row errors says so, in red."""
+    if state == ImportState.DONE and error_count:
+        return format_html('<strong class="govuk-tag govuk-tag--red">{}</strong>', ERRORS_FOUND)
     return format_html(
         '<strong class="govuk-tag {}">{}</strong>', STATE_TAG_COLOURS.get(state, ""), ImportState(state).label
     )
@@ -60,7 +66,7 @@ class ImportJobTable(tables.Table):
         return "Check" if record.check_only else "Import"
 
     def render_state(self, record):
-        return state_tag(record.state)
+        return state_tag(record.state, error_count=record.error_count)
 
     def render_result(self, record):
         return outcome_words(

@@ -87,7 +87,7 @@ class ImportJobDetailView(ImportJobMixin, TemplateView):
         return super().get_context_data(
             job=job,
             status=status,
-            state_tag=state_tag(status["state"]),
+            state_tag=state_tag(status["state"], error_count=status["error_count"]),
             percent=min(100, round(100 * done / total)) if total else None,
             elapsed=duration_words(status["elapsed_seconds"]),
             estimate=duration_words(status["estimate_seconds_left"]),
