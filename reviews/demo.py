@@ -31,6 +31,7 @@ from reviews.models import (
     Criterion,
     ImportJob,
     ImportKind,
+    ImportState,
     IncorrectReason,
     NoNeedToInformReason,
     OffenceCategory,
@@ -524,6 +525,7 @@ def _seed_import_jobs(*, steward: User, force: Force | None) -> None:
         return job
 
     check = run(f"{force.code}-decisions.csv", body)
-    follow = import_job_confirm(job=check, by=steward)
-    import_job_run(job_id=follow.pk)
+    check.refresh_from_db()
+    if check.state == ImportState.DONE and not check.error_count:
+        import_job_run(job_id=import_job_confirm(job=check, by=steward).pk)
     run(f"{force.code}-decisions-corrected.csv", broken)
