@@ -22,7 +22,8 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from reviews.errors import ImportFileError
-from reviews.exchange.reading import DECISION_FILE, NO_RECORDS, ImportReport, open_table
+from reviews.exchange.progress import CHECKING, NO_PROGRESS, READING, REBUILDING, Progress
+from reviews.exchange.reading import DECISION_FILE, ERROR_CAP, NO_RECORDS, ImportReport, open_table
 from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_rows
 from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 
@@ -116,11 +117,22 @@ class _NotSetAside(Exception):
     pass
 
 
-def first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowParser) -> ImportReport | None:
+def first_load(
+    file: IO[bytes],
+    *,
+    max_size: int | None,
+    parser: DecisionRowParser,
+    progress: Progress = NO_PROGRESS,
+    listed_errors: int = ERROR_CAP,
+) -> ImportReport | None:
     """The first load of decisions, into tables that hold no crime record: every row of the file is new, so each
     chunk is copied straight into the two tables as soon as it is checked, without a staging table. The report,
     or None when the tables are not empty (or busy), or when a row breaks a rule or the rebuilt keys refuse one:
-    then everything is undone, for the file to be read again the usual way.
+    then everything is undone, for the file to be read again the usual way (which reports every error again, so
+    none is handed over from here).
+
+    `progress` hears of reading, then checking (the rows are written as they are checked), then rebuilding the
+    indexes; `ImportCancelled` from it is raised again, with everything undone.
 
     The tables are locked for the import and their secondary indexes and foreign keys set aside (`SecondaryIndexes`);
     building them again at the end checks every row, a crime reference given twice for one force included. The ids
@@ -134,8 +146,10 @@ def first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowPars
             )
             if indexes is None:
                 return None
-            table = open_table(file, spec=DECISION_FILE, max_size=max_size)
-            report = ImportReport(format_name="decisions", notices=table.notices)
+            progress.phase(READING)
+            table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=True)
+            report = ImportReport(format_name="decisions", notices=table.notices, listed=listed_errors)
+            progress.phase(CHECKING, total=table.total)
             sequences = [_sequence(model) for model in (CrimeRecord, CancellationDecision)]
             with connection.cursor() as cursor:
                 first_ids = []
@@ -149,6 +163,7 @@ def first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowPars
                             raise _Undo
                         copy_text(cursor, f"COPY {names['record']} (id, {RECORD_COLUMNS}) FROM STDIN", records)
                         copy_text(cursor, f"COPY {names['decision']} (id, {DECISION_COLUMNS}) FROM STDIN", decisions)
+                        progress.advance(report.rows)
                 if report.rows == 0:
                     raise ImportFileError(NO_RECORDS)
                 if not report.ok:
@@ -159,6 +174,8 @@ def first_load(file: IO[bytes], *, max_size: int | None, parser: DecisionRowPars
                         f"SELECT setval(%s::regclass, GREATEST(%s, (SELECT last_value FROM {sequence})))",
                         [sequence, first_id + report.rows - 1],
                     )
+                progress.advance(report.rows)
+            progress.phase(REBUILDING)
             indexes.rebuild()
     except (_Undo, IntegrityError):
         return None

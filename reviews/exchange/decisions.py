@@ -9,7 +9,7 @@ a statement each. The file is never held whole in memory, and the number of quer
 (`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from itertools import islice
 from typing import IO
@@ -38,21 +38,39 @@ from reviews.exchange.bulk import (
     staging_lines,
     table_names,
 )
+from reviews.exchange.progress import CHECKING, NO_PROGRESS, READING, REBUILDING, WRITING, Progress
 from reviews.exchange.reading import DECISION_FILE, ERROR_CAP, NO_RECORDS, ImportReport, RowError, open_table
 from reviews.exchange.rows import DecisionRowParser, DecisionValues, checked_rows
 from reviews.models import AuditStatus, CancellationDecision, CrimeRecord
 
 # Rows per batched insert on SQLite, and per COPY on PostgreSQL: bounds the memory they hold.
 SQLITE_BATCH_ROWS = 1_000
+# Rows checked between two reports of progress on SQLite (on PostgreSQL, a chunk: `bulk.CHUNK_ROWS`).
+SQLITE_PROGRESS_ROWS = 5_000
+# Rows of a rule between rows fetched at a time, when every error is wanted.
+FETCH_ROWS = 2_000
 
 
-def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | None = None) -> ImportReport:
+def decisions_import(
+    *,
+    file: IO[bytes],
+    dry_run: bool = False,
+    max_size: int | None = None,
+    progress: Progress = NO_PROGRESS,
+    errors: Callable[[RowError], object] | None = None,
+    listed_errors: int = ERROR_CAP,
+) -> ImportReport:
     """Create or update the crime records and decisions in a decisions file (CSV or XLSX), all or nothing.
 
     Returns the report: rows read, and how many are new, updated or unchanged. Raises `ImportFileError`
     when the file cannot be read at all, and `ImportRefused` (carrying the report, with every row error
-    up to `ERROR_CAP` and the count of the rest) when any row breaks a rule; then nothing is written.
+    up to `listed_errors` and the count of the rest) when any row breaks a rule; then nothing is written.
     A dry run checks everything and reports the same counts, then writes nothing.
+
+    `progress` hears of each phase (reading, checking with the number of records, writing, rebuilding indexes)
+    and of the rows checked, chunk by chunk, always from the calling thread; any of its calls may raise
+    `ImportCancelled`, which undoes everything and is raised again. `errors`, when given, receives every row
+    error, however many (see `ImportReport.on_error`).
     """
     parser = DecisionRowParser()
     try:
@@ -64,24 +82,37 @@ def decisions_import(*, file: IO[bytes], dry_run: bool = False, max_size: int | 
                     cursor.execute(
                         "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM]
                     )
-                report = None if dry_run else first_load(file, max_size=max_size, parser=parser)
+                report = None
+                if not dry_run:
+                    report = first_load(
+                        file, max_size=max_size, parser=parser, progress=progress, listed_errors=listed_errors
+                    )
                 if report is not None:
                     return report
             # From the start of the file: a first load that found something wrong has been undone.
-            table = open_table(file, spec=DECISION_FILE, max_size=max_size)
-            report = ImportReport(format_name="decisions", dry_run=dry_run, notices=table.notices)
-            stage = _Staging()
-            stage.load(checked_rows(table, parser, report))
+            progress.phase(READING)
+            table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=True)
+            report = ImportReport(
+                format_name="decisions",
+                dry_run=dry_run,
+                notices=table.notices,
+                listed=listed_errors,
+                on_error=errors,
+            )
+            progress.phase(CHECKING, total=table.total)
+            stage = _Staging(progress=progress)
+            stage.load(checked_rows(table, parser, report), report=report)
             if report.rows == 0:
                 raise ImportFileError(NO_RECORDS)
             if not stage.index_unique():
-                report.merge_errors(*stage.repeated_rows())
-            report.merge_errors(*stage.signed_off_changes())
+                report.merge_errors(stage.repeated_rows(report))
+            report.merge_errors(stage.signed_off_changes(report))
             if not report.ok:
                 raise ImportRefused(report)
             counts = stage.counts()
             report.new, report.updated, report.unchanged = counts.new, counts.updated, counts.unchanged
             if not dry_run:
+                progress.phase(WRITING)
                 stage.write(counts)
             stage.drop()
             if dry_run:
@@ -102,8 +133,9 @@ def _drop_staging_outside_transaction() -> None:
 class _Staging:
     """The temporary table a file's checked rows are loaded into, and the SQL that checks and writes them."""
 
-    def __init__(self):
+    def __init__(self, *, progress: Progress = NO_PROGRESS):
         self.postgresql = connection.vendor == "postgresql"
+        self.progress = progress
         self.names = table_names()
         columns = (
             "row_number integer NOT NULL, force_id bigint NOT NULL, reference varchar(50) NOT NULL,"
@@ -119,19 +151,28 @@ class _Staging:
                 + (" ON COMMIT DROP" if self.postgresql else "")
             )
 
-    def load(self, rows: Iterator[DecisionValues]) -> None:
+    def load(self, rows: Iterator[DecisionValues], *, report: ImportReport) -> None:
         """Load the checked rows into the staging table: on PostgreSQL with COPY, a chunk at a time while the next
-        is checked; on SQLite in batched inserts."""
+        is checked; on SQLite in batched inserts. The rows checked so far (`report.rows`), and their errors, are
+        reported here, in the import's own thread, after each chunk."""
         columns = ", ".join(STAGING_COLUMNS)
         with connection.cursor() as cursor:
             if self.postgresql:
                 with CheckedChunks(rows, staging_lines) as chunks:
                     for (text,) in chunks:
                         copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
+                        report.hand_over_errors()
+                        self.progress.advance(report.rows)
             else:
                 insert = f"INSERT INTO {self.names['staging']} ({columns}) VALUES ({', '.join(['%s'] * 12)})"
+                reported = 0
                 while batch := list(islice(rows, SQLITE_BATCH_ROWS)):
                     cursor.executemany(insert, batch)
+                    if report.rows - reported >= SQLITE_PROGRESS_ROWS:
+                        report.hand_over_errors()
+                        self.progress.advance(reported := report.rows)
+        report.hand_over_errors()
+        self.progress.advance(report.rows)
 
     def index_unique(self) -> bool:
         """Index the staging table by force and crime reference; False when a reference repeats in the file."""
@@ -149,43 +190,48 @@ class _Staging:
                 return False
         return True
 
-    def _fetch(self, sql: str) -> list[tuple]:
+    def _fetch(self, sql: str, report: ImportReport) -> Iterator[tuple]:
+        """The rows of a rule's query: the first `report.listed`, or all of them, a batch at a time through a
+        server-side cursor on PostgreSQL, when the report wants every error."""
+        if report.wants_every_error:
+            # No limit: NULL on PostgreSQL, a negative number on SQLite.
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(sql.format(**self.names), [None if self.postgresql else -1])
+                while rows := cursor.fetchmany(FETCH_ROWS):
+                    yield from rows
+            return
         with connection.cursor() as cursor:
-            cursor.execute(sql.format(**self.names), [ERROR_CAP])
-            return cursor.fetchall()
+            cursor.execute(sql.format(**self.names), [report.listed])
+            yield from cursor.fetchall()
 
-    def repeated_rows(self) -> tuple[list[RowError], int]:
-        """A crime reference a force gives twice in the file: every repeat after the first, with the first's row."""
+    def repeated_rows(self, report: ImportReport) -> Iterator[tuple[RowError, int]]:
+        """A crime reference a force gives twice in the file: every repeat after the first, with the first's row;
+        each with the number of them all."""
         rows = self._fetch(
             "SELECT row_number, reference, first_row, COUNT(*) OVER () FROM ("
             " SELECT row_number, reference, MIN(row_number) OVER (PARTITION BY force_id, reference) AS first_row"
-            " FROM {staging}) repeats WHERE row_number > first_row ORDER BY row_number LIMIT %s"
+            " FROM {staging}) repeats WHERE row_number > first_row ORDER BY row_number LIMIT %s",
+            report,
         )
-        errors = [
-            RowError(number, "crime_reference", f'"{reference}" is already in row {first} for the same force')
-            for number, reference, first, _total in rows
-        ]
-        return errors, rows[0][3] if rows else 0
+        for number, reference, first, total in rows:
+            message = f'"{reference}" is already in row {first} for the same force'
+            yield RowError(number, "crime_reference", message, reference), total
 
-    def signed_off_changes(self) -> tuple[list[RowError], int]:
-        """A decision that a signed-off audit has reviewed is evidence: a file may repeat it but not change it."""
+    def signed_off_changes(self, report: ImportReport) -> Iterator[tuple[RowError, int]]:
+        """A decision that a signed-off audit has reviewed is evidence: a file may repeat it but not change it;
+        each with the number of them all."""
         rows = self._fetch(
             "SELECT s.row_number, s.reference, MIN(a.name), COUNT(*) OVER () FROM {staging} s"
             " JOIN {record} c ON " + MATCH_RECORD + " JOIN {decision} d ON d.crime_record_id = c.id"
             " JOIN {review} r ON r.decision_id = d.id"
             f" JOIN {{audit}} a ON a.id = r.audit_id AND a.status = '{AuditStatus.SIGNED_OFF}'"
             " WHERE NOT (" + SAME_RECORD + " AND " + SAME_DECISION + ")"
-            " GROUP BY s.row_number, s.reference ORDER BY s.row_number LIMIT %s"
+            " GROUP BY s.row_number, s.reference ORDER BY s.row_number LIMIT %s",
+            report,
         )
-        errors = [
-            RowError(
-                number,
-                "crime_reference",
-                f'"{reference}" is reviewed in the signed-off audit "{audit}": its decision can no longer change',
-            )
-            for number, reference, audit, _total in rows
-        ]
-        return errors, rows[0][3] if rows else 0
+        for number, reference, audit, total in rows:
+            message = f'"{reference}" is reviewed in the signed-off audit "{audit}": its decision can no longer change'
+            yield RowError(number, "crime_reference", message, reference), total
 
     def counts(self) -> "Counts":
         """How the staged rows compare with what is stored: new when the crime has no decision yet (whether or
@@ -253,6 +299,7 @@ class _Staging:
             for statement in statements:
                 cursor.execute(statement.format(**self.names))
         if indexes is not None:
+            self.progress.phase(REBUILDING)
             indexes.rebuild()
 
     def _loads_in_bulk(self, counts: "Counts") -> bool:

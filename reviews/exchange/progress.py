@@ -3,7 +3,8 @@
 The import engine (`decisions_import`, `reviews_import`) takes a `Progress` and calls it between chunks of work:
 `phase()` when it moves on to reading, checking, writing or rebuilding indexes, and `advance()` with the rows
 done so far in that phase. Each call may raise `ImportCancelled`, inside the import's transaction, so a cancelled
-import is undone like any other refused one. The base class does nothing: the command line and the tests use it.
+import is undone like any other refused one. The calls always come from the thread that called the import, never
+from the thread that checks rows beside it. The base class does nothing: the command line and the tests use it.
 """
 
 # The phases of an import, in the order they come; the words are those the progress page shows.

@@ -5,7 +5,7 @@ with every lookup (decisions, audits, auditors, existing reviews) made for the w
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -18,7 +18,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import User
 from forces.models import Force
 from reviews.errors import ImportFileError, ImportRefused
-from reviews.exchange.reading import NO_RECORDS, REVIEW_FILE, ImportReport, RowError, by_row, open_table
+from reviews.exchange.progress import CHECKING, NO_PROGRESS, READING, WRITING, Progress
+from reviews.exchange.reading import ERROR_CAP, NO_RECORDS, REVIEW_FILE, ImportReport, RowError, by_row, open_table
 from reviews.exchange.rows import ReviewRowParser, ReviewValues
 from reviews.models import Audit, AuditStatus, CancellationDecision, Review, ReviewKind, ReviewStatus
 from reviews.permissions import may_be_given_reviews
@@ -26,6 +27,8 @@ from reviews.quality.services import disagreement_detect
 from reviews.workflow.planning import audit_create
 
 LOOKUP_CHUNK = 500
+# Rows checked between two reports of progress.
+PROGRESS_ROWS = 5_000
 IMPORT_REASON = "Imported from a reviews file"
 REOPEN_REASON = "Approved review reopened by a reviews file: its answers replaced, back for approval"
 REOPEN_NEEDS_PERSON = (
@@ -64,6 +67,9 @@ def reviews_import(
     dry_run: bool = False,
     by: User | None = None,
     reopen_approved: bool = False,
+    progress: Progress = NO_PROGRESS,
+    errors: Callable[[RowError], object] | None = None,
+    listed_errors: int = ERROR_CAP,
 ) -> ImportReport:
     """Create or update the reviews in a reviews file (CSV or XLSX), creating any audit it names that does not
     exist yet, all or nothing.
@@ -76,30 +82,43 @@ def reviews_import(
     row breaks a rule: an unknown force or decision, an auditor who does not hold the auditor role, an audit
     that is signed off, a decision outside an existing audit's period, answers that do not fit together, an
     approved review changed without `reopen_approved`. A dry run reports the counts and writes nothing.
+
+    `progress`, `errors` and `listed_errors` as for `decisions_import`: the rows are checked before anything is
+    written, so a cancellation while checking has nothing to undo, and one while writing undoes the writes.
     """
     if reopen_approved and by is None:
         raise ImportFileError(REOPEN_NEEDS_PERSON)
-    table = open_table(file, spec=REVIEW_FILE)
-    report = ImportReport(format_name="reviews", dry_run=dry_run, notices=table.notices)
-    plan = plan_reviews(table.rows, report=report, reopen_approved=reopen_approved)
+    progress.phase(READING)
+    table = open_table(file, spec=REVIEW_FILE, count=True)
+    report = ImportReport(
+        format_name="reviews", dry_run=dry_run, notices=table.notices, listed=listed_errors, on_error=errors
+    )
+    progress.phase(CHECKING, total=table.total)
+    plan = plan_reviews(table.rows, report=report, reopen_approved=reopen_approved, progress=progress)
     if report.rows == 0:
         raise ImportFileError(NO_RECORDS)
     if not report.ok:
         raise ImportRefused(report)
     if not dry_run:
         with transaction.atomic():
+            progress.phase(WRITING)
             audits = create_missing_audits(plan, by=by)
             reviews_save(plan, audits=audits, by=by)
     return report
 
 
 def plan_reviews(
-    rows: Iterable[tuple[int, list[str]]], *, report: ImportReport, reopen_approved: bool = False
+    rows: Iterable[tuple[int, list[str]]],
+    *,
+    report: ImportReport,
+    reopen_approved: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ReviewPlan:
-    """Check every row and look up what it names; row errors go into `report` and `plan.errors_by_row`.
-    An approved review the file would change is a row error unless `reopen_approved`."""
+    """Check every row and look up what it names; row errors go into `report` (every one to `report.on_error`,
+    in row order) and `plan.errors_by_row`. An approved review the file would change is a row error unless
+    `reopen_approved`. `progress` hears of the rows checked every `PROGRESS_ROWS` rows and at the end."""
     plan = ReviewPlan(report=report)
-    checked = _parsed_rows(rows, plan)
+    checked = _parsed_rows(rows, plan, progress)
     found = _Lookups.of(checked)
     for values in checked:
         errors = plan.errors_by_row[values.row]
@@ -112,7 +131,7 @@ def plan_reviews(
         auditor = found.auditors[values.auditor.lower()]
         review = found.existing.get((audit.pk, decision.pk)) if audit is not None else None
         if review is not None and review.second_auditor_id == auditor.pk:
-            errors.append(RowError(values.row, "auditor", _same_auditor_message(values)))
+            errors.append(RowError(values.row, "auditor", _same_auditor_message(values), values.auditor))
             continue
         changed = review is None or _differs(review, values, auditor)
         reopens = changed and review is not None and review.status == ReviewStatus.APPROVED
@@ -123,6 +142,7 @@ def plan_reviews(
         if audit is None:
             plan.audits_to_create.setdefault(audit_key, []).append(decision)
     _fill_report(plan, force_codes=found.force_codes)
+    progress.advance(report.rows)
     return plan
 
 
@@ -140,7 +160,7 @@ def _approved_message(values: ReviewValues) -> str:
     )
 
 
-def _parsed_rows(rows: Iterable[tuple[int, list[str]]], plan: ReviewPlan) -> list[ReviewValues]:
+def _parsed_rows(rows: Iterable[tuple[int, list[str]]], plan: ReviewPlan, progress: Progress) -> list[ReviewValues]:
     """The rows that parse, each decision once per audit; the others' errors go to `plan.errors_by_row`."""
     parser = ReviewRowParser()
     checked: list[ReviewValues] = []
@@ -152,11 +172,13 @@ def _parsed_rows(rows: Iterable[tuple[int, list[str]]], plan: ReviewPlan) -> lis
             key = (values.force_id, values.audit, values.reference)
             if key in first_row:
                 message = f'"{values.reference}" is already in row {first_row[key]} for the same audit'
-                errors = [RowError(number, "crime_reference", message)]
+                errors = [RowError(number, "crime_reference", message, values.reference)]
             else:
                 first_row[key] = number
                 checked.append(values)
         plan.errors_by_row[number].extend(errors)
+        if plan.report.rows % PROGRESS_ROWS == 0:
+            progress.advance(plan.report.rows)
     return checked
 
 
@@ -206,17 +228,17 @@ class _Lookups:
         if decision is None:
             force = self.force_codes[values.force_id]
             message = f'{force} has no decision with crime reference "{values.reference}"'
-            errors.append(RowError(number, "crime_reference", message))
+            errors.append(RowError(number, "crime_reference", message, values.reference))
         auditor = self.auditors.get(values.auditor.lower())
         if auditor is None:
-            errors.append(RowError(number, "auditor", f'no active user called "{values.auditor}"'))
+            errors.append(RowError(number, "auditor", f'no active user called "{values.auditor}"', values.auditor))
         elif not may_be_given_reviews(auditor):
             message = f'"{values.auditor}" does not have the auditor role, so cannot be given reviews'
-            errors.append(RowError(number, "auditor", message))
+            errors.append(RowError(number, "auditor", message, values.auditor))
         audit = self.audits.get((values.force_id, values.audit))
         if audit is not None and audit.is_locked:
             message = f'"{values.audit}" is signed off: its reviews can no longer change'
-            errors.append(RowError(number, "audit", message))
+            errors.append(RowError(number, "audit", message, values.audit))
         elif (
             audit is not None
             and decision is not None
@@ -228,6 +250,7 @@ class _Lookups:
                     "crime_reference",
                     f'"{values.reference}" was decided on {decision.decided_on:%d/%m/%Y}, outside the audit\'s period '
                     f"({audit.period_start:%d/%m/%Y} to {audit.period_end:%d/%m/%Y})",
+                    values.reference,
                 )
             )
         return errors
@@ -236,6 +259,7 @@ class _Lookups:
 def _fill_report(plan: ReviewPlan, *, force_codes: dict[int, str]) -> None:
     report = plan.report
     report.add_errors(sorted((error for errors in plan.errors_by_row.values() for error in errors), key=by_row))
+    report.hand_over_errors()
     if report.ok:
         report.new = sum(1 for item in plan.planned.values() if item.review is None)
         report.updated = sum(1 for item in plan.planned.values() if item.review is not None and item.changed)

@@ -128,19 +128,21 @@ class _Row:
         self.number = number
         self.errors: list[RowError] = []
 
-    def error(self, column: str | None, message: str) -> None:
-        self.errors.append(RowError(self.number, column, message))
+    def error(self, column: str | None, message: str, value: str = "") -> None:
+        self.errors.append(RowError(self.number, column, message, value))
 
     def required(self, column: str, value: str) -> str:
         if not value:
             self.error(column, "is blank: a value is needed")
         return value
 
-    def text(self, column: str, value: str, max_length: int, *, required: bool = False) -> str:
+    def text(self, column: str, value: str, max_length: int, *, required: bool = False, read: str | None = None) -> str:
+        """`read`: the cell as read, when `value` is its canonical form."""
         if required and not value:
             self.error(column, "is blank: a value is needed")
         elif len(value) > max_length:
-            self.error(column, f'"{value[:20]}..." is longer than {max_length} characters')
+            message = f'"{value[:20]}..." is longer than {max_length} characters'
+            self.error(column, message, value if read is None else read)
         return value
 
     def choice(self, column: str, value: str, aliases: dict[str, str], choices, *, required: bool = True) -> str:
@@ -150,7 +152,7 @@ class _Row:
             return ""
         found = aliases.get(value.lower()) or aliases.get(" ".join(value.lower().split()))
         if found is None:
-            self.error(column, f'"{value}" is not one of {_one_of(choices)}')
+            self.error(column, f'"{value}" is not one of {_one_of(choices)}', value)
             return ""
         return found
 
@@ -160,7 +162,7 @@ class _Row:
             return None
         parsed = parse_date(value)
         if parsed is None:
-            self.error(column, f'"{value}" is not a date (use 2026-01-31 or 31/01/2026)')
+            self.error(column, f'"{value}" is not a date (use 2026-01-31 or 31/01/2026)', value)
         return parsed
 
     def force(self, column: str, value: str, forces: ForceLookup, *, required: bool = True) -> tuple[int, str] | None:
@@ -170,7 +172,7 @@ class _Row:
             return None
         found = forces.get(value)
         if found is None:
-            self.error(column, f'no force called "{value}"')
+            self.error(column, f'no force called "{value}"', value)
         return found
 
     def answer_when(self, column: str, answer: str, value: str, needed: bool | None, choices, condition: str) -> None:
@@ -179,7 +181,7 @@ class _Row:
         if needed and not answer and not value:
             self.error(column, f"is blank: {condition}, so it must be one of {_one_of(choices)}")
         elif needed is False and answer:
-            self.error(column, f'"{value}" given, but it is only for when {condition}')
+            self.error(column, f'"{value}" given, but it is only for when {condition}', value)
 
     def yes_no(self, column: str, value: str) -> bool | None:
         if not value:
@@ -187,7 +189,7 @@ class _Row:
             return None
         answer = YES_NO.get(value.lower())
         if answer is None:
-            self.error(column, f'"{value}" is not yes or no')
+            self.error(column, f'"{value}" is not yes or no', value)
         return answer
 
 
@@ -299,7 +301,7 @@ class DecisionRowParser:
         found_force = row.force("force", force, self.forces)
         row.text("crime_reference", reference, 50, required=True)
         category = row.choice("offence_category", category, CATEGORY_ALIASES, OffenceCategory)
-        code = row.text("offence_code", code.upper(), 10)
+        code = row.text("offence_code", code.upper(), 10, read=code)
         recorded_on = row.date("recorded_on", recorded)
         decided_on = row.date("decided_on", decided)
         outcome = row.choice("outcome", outcome, OUTCOME_ALIASES, Outcome)
@@ -316,11 +318,11 @@ class DecisionRowParser:
         elif outcome == Outcome.TRANSFERRED and not receiving:
             row.error("receiving_force", "is blank: a transfer needs the force that received it")
         elif outcome == Outcome.CANCELLED and receiving:
-            row.error("receiving_force", f'"{receiving}" given for a cancellation: only a transfer has one')
+            row.error("receiving_force", f'"{receiving}" given for a cancellation: only a transfer has one', receiving)
         elif found_force and receiving_force and found_force[0] == receiving_force[0]:
-            row.error("receiving_force", f'"{receiving}" is the force that recorded the crime')
+            row.error("receiving_force", f'"{receiving}" is the force that recorded the crime', receiving)
         if recorded_on and decided_on and decided_on < recorded_on:
-            row.error("decided_on", f'"{decided}" is before the crime was recorded ({recorded})')
+            row.error("decided_on", f'"{decided}" is before the crime was recorded ({recorded})', decided)
         if row.errors:
             return None, row.errors
         # Every value is valid in some accepted form (a label, a UK date): in canonical form it passes the plain path.

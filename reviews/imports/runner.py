@@ -37,6 +37,8 @@ LISTED_ERRORS = 1_000
 # Every import takes this PostgreSQL advisory lock for its transaction: the number is arbitrary but fixed.
 IMPORT_LOCK = 7_146_001
 ERROR_COLUMNS = ["row", "column", "value", "message"]
+# Up to this many row errors are put in row order for their download (the sort holds them all in memory).
+SORTED_ERRORS = 200_000
 UNEXPECTED = (
     "The import stopped on an unexpected error, and nothing was saved. Try again; if it happens again, tell the "
     "service's administrators the time it happened."
@@ -195,6 +197,19 @@ class _ErrorFile:
         self._writer.writerow([error.row, error.column or "", error.value, error.message])
 
     def file(self) -> File:
+        """The errors as a CSV file, in row order (each row's errors in the order of its columns) unless there are
+        more than `SORTED_ERRORS`: then in the order the import found them, each rule's in row order."""
         self._file.flush()
         self._file.seek(0)
+        if self.count <= SORTED_ERRORS:
+            reader = csv.reader(self._file)
+            header = next(reader)
+            ordered = sorted(reader, key=lambda line: int(line[0]))
+            self._file.seek(0)
+            self._file.truncate()
+            writer = csv.writer(self._file)
+            writer.writerow(header)
+            writer.writerows(ordered)
+            self._file.flush()
+            self._file.seek(0)
         return File(self._file)

@@ -19,6 +19,7 @@ from reviews.imports.runner import import_job_run
 from reviews.imports.selectors import import_job_error_rows, import_job_status
 from reviews.imports.services import import_job_cancel, import_job_confirm, import_job_create
 from reviews.models import CancellationDecision, ImportJob, ImportKind, ImportState
+from tests.factories import DecisionFactory, force
 from tests.reviews.exchange.importing import csv_bytes, decision_row, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,8 @@ def test_a_queued_job_cancelled_never_runs(data_steward):
 
 @pytest.mark.parametrize("phase", [phases.CHECKING, phases.WRITING])
 def test_a_running_import_cancelled_undoes_everything(data_steward, monkeypatch, phase):
+    # A decision already stored: a later load, which has a writing phase on every database.
+    DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
     before = snapshot()
     job = queued(data_steward, csv_bytes(rows(20)), check_only=False)
     original = tracking.JobProgress.phase
@@ -179,3 +182,13 @@ def test_the_errors_download_reads_back_what_the_job_found(data_steward):
     job.refresh_from_db()
     lines = list(csv.reader(io.StringIO("\n".join(",".join(row) for row in import_job_error_rows(job)))))
     assert [line[:3] for line in lines[1:]] == [["2", "recorded_on", "2026-13-01"], ["3", "recorded_on", "2026-13-01"]]
+
+
+def test_the_errors_download_is_in_row_order_whichever_rule_found_them(data_steward):
+    # The bad criterion is found as its row is read; the repeated reference afterwards, over the whole file.
+    rows_ = [decision_row(), decision_row(), decision_row(crime_reference="NH/26/000009", criterion="C9")]
+    job = queued(data_steward, csv_bytes(rows_))
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    lines = list(import_job_error_rows(job))
+    assert [(line[0], line[1]) for line in lines[1:]] == [("3", "crime_reference"), ("4", "criterion")]
