@@ -3,15 +3,12 @@ financial years, two signed-off audits of each force a year apart (with second r
 findings and the actions that put them right), every signed-off audit published (one of them corrected), one audit
 in progress with reviews at every stage, and one user per role. For local use only; nothing here is real data."""
 
-import csv
-import io
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,9 +16,7 @@ from accounts.models import User
 from accounts.roles import Role
 from forces.models import Force
 from reviews.exchange.decisions import decision_record
-from reviews.exchange.resources import DecisionResource
-from reviews.imports.runner import import_job_run
-from reviews.imports.services import import_job_confirm, import_job_create
+from reviews.imports.demo import import_jobs_seed
 from reviews.models import (
     ActionKind,
     ActionOutcome,
@@ -29,9 +24,6 @@ from reviews.models import (
     AuthoriserRole,
     CancellationDecision,
     Criterion,
-    ImportJob,
-    ImportKind,
-    ImportState,
     IncorrectReason,
     NoNeedToInformReason,
     OffenceCategory,
@@ -494,38 +486,6 @@ def seed_demo(*, only: Sequence[str] | None = None) -> SeedResult:
                 rng=random.Random(f"{SEED}-audit-{code}-{label}"),
             )
             result.audits += _audit(plan)
-    _seed_import_jobs(steward=users["steward"], force=forces[demo_forces[0][0]] if demo_forces else None)
+    if demo_forces:
+        import_jobs_seed(steward=users["steward"], force=forces[demo_forces[0][0]])
     return result
-
-
-DEMO_IMPORT_ROWS = 25
-# Rows of the demo's file with errors: (row index, column, value), each breaking one rule.
-DEMO_IMPORT_MISTAKES = [(2, "criterion", "C9"), (7, "recorded_on", "2026-02-30"), (11, "force", "Wessex Police")]
-
-
-def _seed_import_jobs(*, steward: User, force: Force | None) -> None:
-    """A few finished import jobs for the Imports page, run by the worker's own code: a check of one force's
-    decisions that passed and the import that followed it (every row unchanged, as they are stored already), and a
-    check of the same file with some rows broken. Only when no import job exists yet."""
-    if force is None or ImportJob.objects.exists():
-        return
-    decisions = CancellationDecision.objects.filter(force=force).order_by("crime_record__reference")
-    rows = list(csv.reader(io.StringIO(DecisionResource().export(decisions[:DEMO_IMPORT_ROWS]).csv)))
-    header, body = rows[0], rows[1:]
-    broken = [list(row) for row in body]
-    for index, column, value in DEMO_IMPORT_MISTAKES:
-        broken[index][header.index(column)] = value
-
-    def run(name: str, content: list[list[str]], *, check_only: bool = True) -> ImportJob:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows([header, *content])
-        upload = ContentFile(buffer.getvalue().encode("utf-8"), name=name)
-        job = import_job_create(upload=upload, kind=ImportKind.DECISIONS, check_only=check_only, by=steward)
-        import_job_run(job_id=job.pk)
-        return job
-
-    check = run(f"{force.code}-decisions.csv", body)
-    check.refresh_from_db()
-    if check.state == ImportState.DONE and not check.error_count:
-        import_job_run(job_id=import_job_confirm(job=check, by=steward).pk)
-    run(f"{force.code}-decisions-corrected.csv", broken)
