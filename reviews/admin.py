@@ -98,8 +98,9 @@ class ExchangeFormatAdminMixin(RecordedExportMixin, ExportMixin):
         """The upload form; a valid upload becomes a job, and the data steward follows it on its page."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = ImportUploadForm(request.POST or None, request.FILES or None, kind=self.import_kind)
-        if request.method == "POST" and form.is_valid():
+        data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+        form = ImportUploadForm(data, files, kind=self.import_kind)
+        if form.is_bound and form.is_valid():
             job, _ = form.save(by=request.user)
             if job is not None:
                 return HttpResponseRedirect(job.get_absolute_url())
