@@ -152,6 +152,9 @@ def test_a_file_with_bad_rows_shows_each_error_and_saves_nothing(
     with bad.open("w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows(rows)
     _sign_in(page, live_server.url)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    assert "Select a file to upload." in page.locator(".govuk-error-summary").inner_text()
+    screenshot("0-no-file")
 
     _upload(page, bad, check_only=False)
     _watch(page)
