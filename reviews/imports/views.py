@@ -79,6 +79,9 @@ class ImportJobDetailView(ImportJobMixin, TemplateView):
     bar and figures moving, and reloads it when the job ends)."""
 
     template_name = "imports/detail.html"
+    # The page reloads itself when the job ends: like the polls, that keeps no session alive, and on the embedded
+    # database it never waits behind the running import to save one (`config.middleware.SessionMiddleware`).
+    refreshes_session = False
 
     def get_context_data(self, **kwargs):
         job = self.get_job()

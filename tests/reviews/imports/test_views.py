@@ -309,3 +309,23 @@ def test_a_forged_id_is_not_found(client, data_steward):
         assert client.get(reverse(f"imports:{name}", args=[999_999])).status_code == 404, name
     for name in ("confirm", "cancel"):
         assert client.post(reverse(f"imports:{name}", args=[999_999])).status_code == 404, name
+
+
+def test_watching_a_job_keeps_no_session_alive_while_other_pages_do(client, data_steward):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+
+    client.force_login(data_steward)
+    response = post_upload(client, csv_bytes(rows(2)))
+    job = job_of(response)
+    session = Session.objects.get()
+    earlier = session.expire_date - timedelta(hours=1)
+    Session.objects.filter(pk=session.pk).update(expire_date=earlier)
+
+    for url in (reverse("imports:status", args=[job.pk]), reverse("imports:detail", args=[job.pk])):
+        assert client.get(url).status_code == 200
+        assert Session.objects.get().expire_date == earlier
+
+    assert client.get(reverse("imports:upload")).status_code == 200
+    assert Session.objects.get().expire_date > earlier
