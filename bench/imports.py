@@ -6,7 +6,6 @@ Builds the deterministic synthetic extract (43 forces, 200,000 decisions, fixed 
   the full extract as a first load (empty tables) and a tenth of it (memory should not grow with the file);
   a re-import of the full extract (every row unchanged); and the next extract, 200,000 new decisions, into
   the 200,000 stored (a later load, which checks every row against what is stored);
-* times django-import-export's standard resource import, and its bulk mode, on the first 5,000 rows;
 * times a raw `COPY` of the same file into a table with no constraints, the floor for any import;
 * exports the 200,000 decisions as CSV and a tenth of them, each in its own process, with the time to the
   first bytes and the peak memory (which should be the same for both);
@@ -15,7 +14,6 @@ Builds the deterministic synthetic extract (43 forces, 200,000 decisions, fixed 
   reads the job's `status.json` until it is done; upload to done, beside the command line's first load.
 """
 
-import csv
 import os
 import re
 import secrets
@@ -31,9 +29,7 @@ from bench.national import COLUMNS, SEED, write_national_extract
 
 ROWS = 200_000
 SMALL_ROWS = ROWS // 10
-RESOURCE_ROWS = 5_000
 TARGET_ROWS_PER_SECOND = 30_000
-TARGET_TIMES_IMPORT_EXPORT_BULK = 10
 TARGET_WITHIN_RAW_COPY = 25
 # Upload to done through the upload page and the queue, at most this many times the command line's first load.
 TARGET_UPLOAD_TIMES_COMMAND = 1.5
@@ -112,36 +108,6 @@ def _import_command(path: Path) -> dict:
     }
 
 
-def _resource_import(path: Path, *, bulk: bool) -> dict:
-    import tablib
-
-    from reviews.exchange.resources import DecisionResource
-
-    with path.open(newline="", encoding="utf-8") as file:
-        reader = csv.reader(file)
-        headers = next(reader)
-        dataset = tablib.Dataset(headers=headers)
-        for number, row in enumerate(reader):
-            if number == RESOURCE_ROWS:
-                break
-            dataset.append(row)
-
-    class BulkDecisionResource(DecisionResource):
-        class Meta(DecisionResource.Meta):
-            use_bulk = True
-            batch_size = 1000
-            skip_diff = True
-
-    resource = BulkDecisionResource() if bulk else DecisionResource()
-    _truncate()
-    started = time.perf_counter()
-    result = resource.import_data(dataset, dry_run=False, use_transactions=True, raise_errors=True)
-    seconds = time.perf_counter() - started
-    if result.has_errors() or result.has_validation_errors():
-        raise RuntimeError("django-import-export refused the extract")
-    return {"rows": len(dataset), "seconds": round(seconds, 2), "rows_per_second": round(len(dataset) / seconds)}
-
-
 def _raw_copy(path: Path) -> dict:
     from django.db import connection, transaction
 
@@ -185,8 +151,6 @@ def run() -> dict:
             Path(folder) / "national-next.csv", rows=ROWS, seed=SEED + 1, first_number=ROWS
         )
         megabytes = round(full.stat().st_size / (1024 * 1024), 1)
-        import_export = _resource_import(full, bulk=False)
-        import_export_bulk = _resource_import(full, bulk=True)
         raw_copy = _raw_copy(full)
         _truncate()
         small_import = _import_command(small)
@@ -205,18 +169,13 @@ def run() -> dict:
         "fast_path_reimport_unchanged": reimport,
         "fast_path_later_load": later,
         "decisions_stored": stored,
-        "import_export_standard": import_export,
-        "import_export_bulk": import_export_bulk,
         "raw_copy": raw_copy,
-        "fast_vs_import_export_standard": round(fast["rows_per_second"] / import_export["rows_per_second"], 1),
-        "fast_vs_import_export_bulk": round(fast["rows_per_second"] / import_export_bulk["rows_per_second"], 1),
         "raw_copy_vs_fast": round(raw_copy["rows_per_second"] / fast["rows_per_second"], 1),
         "export_csv_all": export_all,
         "export_csv_tenth": export_tenth,
         "upload_page": upload_page,
         "targets": {
             "fast_path_rows_per_second": TARGET_ROWS_PER_SECOND,
-            "times_import_export_bulk": TARGET_TIMES_IMPORT_EXPORT_BULK,
             "within_raw_copy": TARGET_WITHIN_RAW_COPY,
         },
     }
@@ -225,7 +184,7 @@ def run() -> dict:
 def report(figures: dict) -> str:
     fast, small, again = figures["fast_path"], figures["fast_path_small_file"], figures["fast_path_reimport_unchanged"]
     later = figures["fast_path_later_load"]
-    standard, bulk, raw = figures["import_export_standard"], figures["import_export_bulk"], figures["raw_copy"]
+    raw = figures["raw_copy"]
     targets = figures["targets"]
 
     def row(name, figures, peak=True) -> str:
@@ -248,14 +207,9 @@ def report(figures: dict) -> str:
             row("`import_decisions`, first load of a tenth of the file", small),
             row("`import_decisions` again, every row unchanged", again),
             row("`import_decisions`, the next 200,000 into the 200,000 stored", later),
-            row("django-import-export, standard", standard, peak=False),
-            row("django-import-export, bulk mode", bulk, peak=False),
             row("raw `COPY` into a table without constraints", raw, peak=False),
             "",
             f"Fast path: {fast['rows_per_second']:,} rows/s (target {targets['fast_path_rows_per_second']:,}); "
-            f"{figures['fast_vs_import_export_bulk']}x django-import-export's bulk mode "
-            f"(target {targets['times_import_export_bulk']}x), "
-            f"{figures['fast_vs_import_export_standard']}x its standard import; "
             f"raw COPY is {figures['raw_copy_vs_fast']}x faster (target: within {targets['within_raw_copy']}x).",
             "",
             "| CSV export | size (MB) | first bytes (s) | all (s) | peak memory (MB) |",

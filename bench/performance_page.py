@@ -92,8 +92,6 @@ IMPORT_RUNS = [
     ("fast_path_small_file", "`import_decisions`, first load of a tenth of the file"),
     ("fast_path_reimport_unchanged", "`import_decisions` again, every row unchanged"),
     ("fast_path_later_load", "`import_decisions`, the next extract into the decisions stored"),
-    ("import_export_standard", "django-import-export, standard import"),
-    ("import_export_bulk", "django-import-export, bulk mode"),
     ("raw_copy", "raw `COPY` into a table without constraints"),
 ]
 
@@ -107,12 +105,6 @@ class Target(NamedTuple):
 
 IMPORT_TARGETS = [
     Target("first load: rows per second", ("fast_path", "rows_per_second"), "fast_path_rows_per_second", True),
-    Target(
-        "first load: times faster than django-import-export's bulk mode",
-        ("fast_vs_import_export_bulk",),
-        "times_import_export_bulk",
-        True,
-    ),
     Target("first load: times slower than a raw `COPY`", ("raw_copy_vs_fast",), "within_raw_copy", False),
 ]
 EXPORT_RUNS = [("export_csv_all", "all the decisions"), ("export_csv_tenth", "a tenth of them")]
@@ -391,12 +383,10 @@ BENCHMARKS = {
         "commit, with its peak memory, on the deterministic synthetic national extract (`bench/national.py`): as "
         "a first load into empty tables; a tenth of the file as a first load (memory should not grow with the "
         "file); the same file again, every row unchanged; and the next extract into the decisions stored (a later "
-        "load, which stages every row and compares it with what is stored). For comparison, django-import-export's "
-        "standard and bulk imports through this application's resources, which check every rule a row can break, "
-        "on the first rows of the file, and a raw `COPY` of the whole file into a table without constraints, the "
-        "floor for any import. Then the CSV export of all the decisions and of a tenth of them, each in its own "
-        "process, with the time to the first bytes and the peak memory, which should not grow with the rows. "
-        "Targets: as the benchmark records them, in the second table.",
+        "load, which stages every row and compares it with what is stored). For comparison, a raw `COPY` of the "
+        "whole file into a table without constraints, the floor for any import. Then the CSV export of all the "
+        "decisions and of a tenth of them, each in its own process, with the time to the first bytes and the peak "
+        "memory, which should not grow with the rows. Targets: as the benchmark records them, in the second table.",
         imports_body,
     ),
     "sampling": Benchmark(

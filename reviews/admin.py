@@ -1,21 +1,32 @@
-"""The data administration pages (the data steward's tool): imports and exports through django-import-export, whose
-resources read files and check rows with the import engine's own code (`reviews.exchange.resources`), downloads
-on the access records, a signed-off audit's reviews read-only, and actions read-only (their outcomes are recorded
-in the service's own pages, with history; none is ever deleted)."""
+"""The data administration pages (the data steward's tool): exports through django-import-export
+(`reviews.exchange.resources`), imports handed to the import engine as background jobs (`reviews.imports`),
+downloads on the access records, a signed-off audit's reviews read-only, and actions read-only (their outcomes
+are recorded in the service's own pages, with history; none is ever deleted)."""
 
-from django import forms
 from django.contrib import admin, messages
-from import_export.admin import ExportMixin, ImportExportMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from import_export.admin import ExportMixin
 from import_export.formats import base_formats
-from import_export.forms import ConfirmImportForm, ImportForm
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.models import AccessAction
 from accounts.services import access_record, filters_from_query
-from reviews.errors import AUDIT_LOCKED_MESSAGE, ImportFileError
-from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
-from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource, spreadsheet_format
-from reviews.models import Action, Audit, AuditCategory, CancellationDecision, CrimeRecord, PublishedResults, Review
+from reviews.errors import AUDIT_LOCKED_MESSAGE
+from reviews.exchange.resources import AuditResultResource, DecisionResource, ReviewResource
+from reviews.imports.forms import ImportUploadForm
+from reviews.models import (
+    Action,
+    Audit,
+    AuditCategory,
+    CancellationDecision,
+    CrimeRecord,
+    ImportKind,
+    PublishedResults,
+    Review,
+)
 from reviews.permissions import may_administer_data, sees_draw, sees_others_work
 
 
@@ -60,15 +71,13 @@ class RecordedExportMixin:
         return data
 
 
-class ExchangeFormatAdminMixin(RecordedExportMixin, ImportExportMixin):
-    """Import and export buttons for an exchange format: data stewards upload a CSV or XLSX file, read the dry
-    run's counts and errors, then confirm; the whole file is one transaction."""
+class ExchangeFormatAdminMixin(RecordedExportMixin, ExportMixin):
+    """Export buttons for an exchange format, and an import button that hands the file to the import engine: the
+    data steward uploads a CSV or XLSX file, which becomes an import job (checked only, unless they untick it)
+    run in the background with the same rules and messages as every other way in; its page shows the outcome."""
 
-    import_template_name = "admin/reviews/import.html"
-    file_spec = None
-
-    def get_import_formats(self):
-        return [spreadsheet_format(self.file_spec)]
+    import_export_change_list_template = "admin/reviews/change_list_import_export.html"
+    import_kind: str = ""
 
     def get_export_formats(self):
         return [base_formats.CSV, base_formats.XLSX]
@@ -76,35 +85,33 @@ class ExchangeFormatAdminMixin(RecordedExportMixin, ImportExportMixin):
     def has_import_permission(self, request):
         return may_administer_data(request.user)
 
-    def get_import_context_data(self, **kwargs):
-        return {**super().get_import_context_data(**kwargs), "exchange_format": self.file_spec.name}
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
 
-    def get_import_data_kwargs(self, **kwargs):
-        # A row that fails at the confirm step undoes the rows before it: nothing is half imported.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+    def get_urls(self):
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_import"
+        own = [path("import/", self.admin_site.admin_view(self.import_view), name=name)]
+        return own + super().get_urls()
 
-    def process_result(self, result, request):
-        access_record(
-            user=request.user,
-            action=AccessAction.IMPORTED,
-            request=request,
-            object_type=self.model._meta.model_name,
-            object_label=request.POST.get("original_file_name", "")[:255],
-            details={
-                "file_name": request.POST.get("original_file_name", ""),
-                "format": self.file_spec.name,
-                "row_count": result.total_rows,
-                "counts": {kind: count for kind, count in result.totals.items() if count},
-                "via": "data administration",
-            },
-        )
-        return super().process_result(result, request)
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, ImportFileError):
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
+    def import_view(self, request):
+        """The upload form; a valid upload becomes a job, and the data steward follows it on its page."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+        form = ImportUploadForm(data, files, kind=self.import_kind)
+        if form.is_bound and form.is_valid():
+            job, _ = form.save(by=request.user)
+            if job is not None:
+                return HttpResponseRedirect(job.get_absolute_url())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Import {self.model._meta.verbose_name_plural}",
+            "form": form,
+            "exchange_format": self.import_kind,
+        }
+        return TemplateResponse(request, "admin/reviews/import.html", context)
 
 
 class CancellationDecisionInline(admin.StackedInline):
@@ -130,7 +137,7 @@ class CrimeRecordAdmin(admin.ModelAdmin):
 @admin.register(CancellationDecision)
 class CancellationDecisionAdmin(ExchangeFormatAdminMixin, admin.ModelAdmin):
     resource_classes = [DecisionResource]
-    file_spec = DECISION_FILE
+    import_kind = ImportKind.DECISIONS
     list_display = ["crime_record", "force", "category", "criterion", "outcome", "decided_on", "authoriser_role"]
     list_filter = ["criterion", "outcome", "authoriser_role", "crime_record__offence_category", "force"]
     list_select_related = ["crime_record__force", "force"]
@@ -179,28 +186,10 @@ class AuditAdmin(RecordedExportMixin, ExportMixin, LockedAuditMixin, admin.Model
         return audits if sees_others_work(request.user) else audits.signed_off()
 
 
-REOPEN_APPROVED_LABEL = "Reopen approved reviews the file changes"
-REOPEN_APPROVED_HELP = (
-    "Left unticked, a row that would change an approved review is an error. Ticked, each such review goes back "
-    "to submitted for approval, and its history names you."
-)
-
-
-class ReviewImportForm(ImportForm):
-    reopen_approved = forms.BooleanField(required=False, label=REOPEN_APPROVED_LABEL, help_text=REOPEN_APPROVED_HELP)
-
-
-class ReviewConfirmImportForm(ConfirmImportForm):
-    # The choice made on the upload form, carried to the confirm step.
-    reopen_approved = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-
 @admin.register(Review)
 class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
     resource_classes = [ReviewResource]
-    file_spec = REVIEW_FILE
-    import_form_class = ReviewImportForm
-    confirm_form_class = ReviewConfirmImportForm
+    import_kind = ImportKind.REVIEWS
     list_display = ["decision", "audit", "kind", "auditor", "status", "decision_correct", "victim_informed"]
     list_filter = ["status", "kind", "decision_correct", "victim_informed", "audit__status", "audit__force"]
     list_select_related = ["decision__crime_record__force", "audit__force", "auditor"]
@@ -211,17 +200,6 @@ class ReviewAdmin(ExchangeFormatAdminMixin, LockedAuditMixin, admin.ModelAdmin):
 
     def _audit_of(self, obj: Review) -> Audit:
         return obj.audit
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["reopen_approved"] = import_form.cleaned_data.get("reopen_approved", False)
-        return initial
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        chosen = getattr(form, "cleaned_data", {}).get("reopen_approved", False)
-        return {**super().get_import_resource_kwargs(request, **kwargs), "reopen_approved": chosen}
 
     def get_queryset(self, request):
         # The list, the change page and the export: an auditor given staff access stays blind to others' work.

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.roles import Role
 from forces.models import Force
 from reviews.exchange.decisions import decision_record
+from reviews.imports.demo import import_jobs_seed
 from reviews.models import (
     ActionKind,
     ActionOutcome,
@@ -485,4 +486,6 @@ def seed_demo(*, only: Sequence[str] | None = None) -> SeedResult:
                 rng=random.Random(f"{SEED}-audit-{code}-{label}"),
             )
             result.audits += _audit(plan)
+    if demo_forces:
+        import_jobs_seed(steward=users["steward"], force=forces[demo_forces[0][0]])
     return result

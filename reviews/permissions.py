@@ -144,6 +144,7 @@ def allowed(user) -> dict[str, bool]:
         "compare_forces": may_compare_forces(user),
         "force_contact_only": is_force_contact(user),
         "see_actions": sees_actions(user),
+        "administer_data": may_administer_data(user),
         "any_role": has_role(user, *Role.values),
     }
 
@@ -163,3 +164,9 @@ class SupervisorMixin(RoleRequiredMixin):
 
 class AuditorMixin(RoleRequiredMixin):
     roles = frozenset({Role.AUDITOR})
+
+
+class DataStewardMixin(RoleRequiredMixin):
+    """The data steward's pages outside the data administration (see `may_administer_data`)."""
+
+    roles = frozenset({Role.DATA_STEWARD})

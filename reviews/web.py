@@ -99,6 +99,8 @@ def navigation(request) -> dict:
         items.append(("Your force's results", reverse("force_results", args=[user.force.code])))
     if may["see_actions"]:
         items.append(("Actions", reverse("action_list")))
+    if may["administer_data"]:
+        items.append(("Imports", reverse("imports:upload")))
     if may_read_access_records(user):
         items.append(("Access records", reverse("access_records")))
     if user.is_staff:

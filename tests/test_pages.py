@@ -108,7 +108,10 @@ def test_an_unexpected_error_shows_the_service_error_page_without_details(client
         ("auditor", ["Home", "My reviews", "National comparison", "Actions"]),
         ("supervisor", ["Home", "Plan an audit", "Disagreements", "National comparison", "Actions", "Access records"]),
         ("force_contact", ["Home", "Your force's results", "Actions"]),
-        ("data_steward", ["Home", "National comparison", "Actions", "Access records", "Data administration"]),
+        (
+            "data_steward",
+            ["Home", "National comparison", "Actions", "Imports", "Access records", "Data administration"],
+        ),
     ],
 )
 def test_the_navigation_offers_each_role_its_pages(client, request, role, expected):

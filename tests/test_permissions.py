@@ -11,11 +11,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from reviews.models import Action, ActionKind, ActionOutcome, ActionStatus, AuditStatus, ReviewStatus, Verdict
+from reviews.imports.services import import_job_create
+from reviews.models import (
+    Action,
+    ActionKind,
+    ActionOutcome,
+    ActionStatus,
+    AuditStatus,
+    ImportKind,
+    ReviewStatus,
+    Verdict,
+)
 from reviews.results.publishing import audit_publish
 from tests.factories import AuditFactory, DisagreementFactory, ReviewFactory, UserFactory, sign_off
 
@@ -30,7 +41,7 @@ EXCLUDED_NAMESPACES = {"admin"}
 
 @dataclass
 class Row:
-    kind: str | None  # which object the URL names: None, "audit", "review", "force", "force_audit" or "published"
+    kind: str | None  # which object the URL names: None, "audit", "review", "force", "import_job"...
     expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # role: (own, foreign)
     kwargs: dict | None = None  # for a page without an object whose address still has parts
 
@@ -78,11 +89,17 @@ def waiting_action(**statuses: tuple[int, int] | int) -> Row:
     return Row("waiting_action", {role: _pair(status) for role, status in statuses.items()})
 
 
+def import_job(**statuses: tuple[int, int] | int) -> Row:
+    """An import job: every data steward sees every job, so own and foreign are the same one."""
+    return Row("import_job", {role: _pair(status) for role, status in statuses.items()})
+
+
 def _pair(status: tuple[int, int] | int) -> tuple[int, int]:
     return status if isinstance(status, tuple) else (status, status)
 
 
 SUPERVISORS_ONLY = {"anonymous": 302, "auditor": 403, "supervisor": 200, "data_steward": 403, "force_contact": 403}
+DATA_STEWARDS_ONLY = {"anonymous": 302, "auditor": 403, "supervisor": 403, "data_steward": 200, "force_contact": 403}
 
 MATRIX: dict[str, Row] = {
     "login": none(anonymous=200, auditor=302, supervisor=302, data_steward=302, force_contact=302),
@@ -168,6 +185,14 @@ MATRIX: dict[str, Row] = {
     "action_return": waiting_action(
         anonymous=302, auditor=403, supervisor=200, data_steward=403, force_contact=(403, 404)
     ),
+    # Imports in the browser are the data stewards': upload, follow a job, download its errors; Import now and
+    # Cancel are buttons (POST).
+    "imports:upload": none(**DATA_STEWARDS_ONLY),
+    "imports:detail": import_job(**DATA_STEWARDS_ONLY),
+    "imports:status": import_job(**DATA_STEWARDS_ONLY),
+    "imports:errors": import_job(**DATA_STEWARDS_ONLY),
+    "imports:confirm": import_job(**{**DATA_STEWARDS_ONLY, "data_steward": 405}),
+    "imports:cancel": import_job(**{**DATA_STEWARDS_ONLY, "data_steward": 405}),
 }
 
 
@@ -210,6 +235,11 @@ def people(auditor, supervisor, data_steward, force_contact):
         "data_steward": data_steward,
         "force_contact": force_contact,
     }
+
+
+def _import_job(data_steward):
+    upload = SimpleUploadedFile("decisions.csv", b"force,crime_reference\r\nkent,K1\r\n")
+    return import_job_create(upload=upload, kind=ImportKind.DECISIONS, check_only=True, by=data_steward)
 
 
 @pytest.fixture
@@ -255,7 +285,9 @@ def objects(people, northamptonshire, kent):
             ("foreign", foreign_audit, foreign_review, UserFactory(username="kent-contact", role=Role.FORCE_CONTACT)),
         ]
     }
+    job = _import_job(people["data_steward"])
     return {
+        "import_job": ({"pk": job.pk}, {"pk": job.pk}),
         "action": ({"pk": actions["own"][0].pk}, {"pk": actions["foreign"][0].pk}),
         "waiting_action": ({"pk": actions["own"][1].pk}, {"pk": actions["foreign"][1].pk}),
         "disagreement": ({"pk": own_disagreement.pk}, {"pk": foreign_disagreement.pk}),

@@ -1,5 +1,7 @@
 """Files in and out: reading CSV and XLSX files, the one import engine for decisions and for reviews (with the
-PostgreSQL bulk loader), the downloads, and the data administration pages' import-export resources.
+PostgreSQL bulk loader), the downloads, and the django-import-export resources the data administration pages
+export with (every file that comes in, from the command line, the upload page or the data administration, goes
+through the one engine, so there is one set of import rules).
 
 What other parts may use:
 
@@ -8,7 +10,7 @@ What other parts may use:
 * `reading`: `DECISION_FILE`, `REVIEW_FILE` (the file formats), `ImportReport`, `RowError` and `ERROR_CAP`;
 * `progress`: `Progress` and its phases, what an import reports to whoever watches it, and `NO_PROGRESS`;
 * `cells`: `escape_formula`, the one rule for cells a spreadsheet would run, and `escape_dataset` for a whole file;
-* `resources`: the resources the data administration pages export with.
+* `resources`: the resources the data administration pages export with (they do not import).
 
 Its views and URLs are its own.
 """

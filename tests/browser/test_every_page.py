@@ -1,6 +1,8 @@
 """Every page of the demo, as each role, at 1280 x 900: nothing wider than its container outside a scroll container,
 unique column headers in every table, no "0 of 0", no console errors (tests/browser/walk.py says how)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -43,7 +45,7 @@ def sign_in(page, base: str, username: str) -> None:
 
 def test_every_page_of_the_demo_fits_at_1280_px_as_each_role(live_server, browser):
     seed_demo()
-    problems, pages = [], {}
+    problems, pages, visited = [], {}, {}
     for role in ROLES:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         page = context.new_page()
@@ -55,6 +57,7 @@ def test_every_page_of_the_demo_fits_at_1280_px_as_each_role(live_server, browse
         walked = walk(page, live_server.url, start=starts(role), limit=200)
 
         pages[role] = len(walked.visited)
+        visited[role] = [url.removeprefix(live_server.url) for url in walked.visited]
         problems += [f"{role}: {problem}" for problem in walked.problems]
         problems += [f"{role}: console error {error}" for error in errors]
         context.close()
@@ -65,3 +68,6 @@ def test_every_page_of_the_demo_fits_at_1280_px_as_each_role(live_server, browse
     assert pages["supervisor"] >= 30
     assert pages["steward"] >= 30
     assert pages["contact"] >= 5
+    # The data steward's walk reaches the Imports page and the demo's import jobs.
+    assert "/imports/" in visited["steward"]
+    assert any(re.fullmatch(r"/imports/\d+/", path) for path in visited["steward"])

@@ -18,6 +18,8 @@ from reviews.models import (
     CrimeRecord,
     Criterion,
     Disagreement,
+    ImportJob,
+    ImportState,
     KnownAnswerItem,
     OffenceCategory,
     PublishedResults,
@@ -62,6 +64,20 @@ def fingerprint() -> str:
         "victim_informed",
     )
     return hashlib.sha256(repr([list(rows), list(reviews)]).encode()).hexdigest()
+
+
+def assert_the_data_steward_has_finished_import_jobs() -> None:
+    """The data steward works in the data administration, and their Imports page lists finished jobs, loaded once:
+    a check that passed, the import that followed it, and a check of a file with three broken rows."""
+    assert User.objects.get(username="steward").is_staff
+    jobs = ImportJob.objects.order_by("created_at", "pk")
+    assert [(job.check_only, job.state, job.error_count) for job in jobs] == [
+        (True, ImportState.DONE, 0),
+        (False, ImportState.DONE, 0),
+        (True, ImportState.DONE, 3),
+    ]
+    assert jobs[1].checked_by == jobs[0]
+    assert jobs[1].counts == {"new": 0, "updated": 0, "unchanged": 25}
 
 
 def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, client):
@@ -109,7 +125,7 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
     actions = Action.objects.filter(audit__force__code="hampshire")
     assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values) - {ActionStatus.WITHDRAWN}
     assert actions.overdue(timezone.localdate()).exists()
-    assert User.objects.get(username="steward").is_staff
+    assert_the_data_steward_has_finished_import_jobs()
     assert client.login(username="auditor", password="review-demo-2026")
 
     # The national page compares at least eight audited forces, 20 decisions per category each.

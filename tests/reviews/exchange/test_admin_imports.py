@@ -1,4 +1,5 @@
-"""The data steward's import and export in the data administration pages: upload, dry run with counts, confirm."""
+"""The data steward's import and export in the data administration pages: the import buttons hand the file to the
+import engine as a job (followed on its page, `tests/reviews/imports/`); the exports write the exchange formats."""
 
 import csv
 import io
@@ -7,220 +8,88 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews.exchange.reviews import REOPEN_REASON
-from reviews.models import Audit, CancellationDecision, Review, ReviewStatus
-from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, sign_off
-from tests.reviews.exchange.importing import (
-    REVIEW_COLUMNS,
-    csv_bytes,
-    decision_row,
-    review_row,
-    run_import,
-    snapshot,
-    write,
-)
+from reviews.models import ImportJob, ImportKind, ReviewStatus
+from tests.factories import AuditFactory, ReviewFactory
+from tests.reviews.exchange.importing import REVIEW_COLUMNS, csv_bytes, decision_row, review_row
 
 pytestmark = pytest.mark.django_db
 
 DECISIONS_IMPORT = "admin:reviews_cancellationdecision_import"
-DECISIONS_CONFIRM = "admin:reviews_cancellationdecision_process_import"
 REVIEWS_IMPORT = "admin:reviews_review_import"
-REVIEWS_CONFIRM = "admin:reviews_review_process_import"
 
 
-def upload(client, url_name, content: bytes, name="decisions.csv"):
-    return client.post(
-        reverse(url_name), {"format": "0", "resource": "0", "import_file": SimpleUploadedFile(name, content)}
+def upload(client, url_name, content: bytes, name="decisions.csv", **fields):
+    return client.post(reverse(url_name), {"file": SimpleUploadedFile(name, content), **fields})
+
+
+def test_the_change_list_leads_to_the_import_page(client, data_steward):
+    client.force_login(data_steward)
+
+    page = client.get(reverse("admin:reviews_cancellationdecision_changelist")).content.decode()
+
+    assert f'href="{reverse(DECISIONS_IMPORT)}"' in page
+
+
+def test_the_import_page_offers_blank_templates_and_checks_only_unless_told(client, data_steward):
+    client.force_login(data_steward)
+
+    decisions = client.get(reverse(DECISIONS_IMPORT)).content.decode()
+    reviews = client.get(reverse(REVIEWS_IMPORT)).content.decode()
+
+    assert reverse("import_template", args=["decisions", "csv"]) in decisions
+    assert reverse("import_template", args=["decisions", "xlsx"]) in decisions
+    assert 'name="check_only" aria-describedby="id_check_only_helptext" id="id_check_only" checked' in decisions
+    assert "reopen_approved" not in decisions
+    assert "Reopen approved reviews the file changes" in reviews
+
+
+def test_an_upload_becomes_a_check_job_followed_on_its_page(client, data_steward):
+    client.force_login(data_steward)
+
+    response = upload(client, DECISIONS_IMPORT, csv_bytes([decision_row()]), check_only="on")
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:detail", args=[job.pk])
+    assert (job.kind, job.check_only, job.created_by, job.file_name) == (
+        ImportKind.DECISIONS,
+        True,
+        data_steward,
+        "decisions.csv",
     )
 
 
-def confirm(client, url_name, dry_run):
-    form = dry_run.context["confirm_form"]
-    return client.post(reverse(url_name), {name: form.initial[name] for name in form.fields})
-
-
-def test_the_import_page_offers_blank_templates(client, data_steward):
+def test_unticking_check_only_imports_and_a_reviews_file_keeps_the_reopen_choice(client, data_steward):
     client.force_login(data_steward)
 
-    page = client.get(reverse(DECISIONS_IMPORT)).content.decode()
+    upload(client, REVIEWS_IMPORT, csv_bytes([review_row()], REVIEW_COLUMNS), "reviews.csv", reopen_approved="on")
 
-    assert reverse("import_template", args=["decisions", "csv"]) in page
-    assert reverse("import_template", args=["decisions", "xlsx"]) in page
-
-
-def test_a_steward_previews_the_counts_then_confirms(client, data_steward):
-    DecisionFactory(crime_record__reference="NH/26/000003")
-    rows = [
-        decision_row(),
-        decision_row(crime_reference="NH/26/000002", force="Northamptonshire Police"),
-        decision_row(crime_reference="NH/26/000003", criterion="C4", rationale="Recorded in error."),
-    ]
-    client.force_login(data_steward)
-
-    dry_run = upload(client, DECISIONS_IMPORT, csv_bytes(rows))
-
-    assert "New: 2, updated: 1, unchanged: 0, invalid: 0." in dry_run.content.decode()
-    assert CancellationDecision.objects.count() == 1
-    response = confirm(client, DECISIONS_CONFIRM, dry_run)
-    assert response.status_code == 302
-    assert CancellationDecision.objects.count() == 3
-    assert CancellationDecision.objects.get(crime_record__reference="NH/26/000003").criterion == "C4"
-
-    again = upload(client, DECISIONS_IMPORT, csv_bytes(rows))
-    assert "New: 0, updated: 0, unchanged: 3, invalid: 0." in again.content.decode()
-
-
-def test_row_errors_read_as_they_do_on_the_command_line(client, data_steward, tmp_path):
-    rows = [
-        decision_row(criterion="C9"),
-        decision_row(crime_reference="NH/2", outcome="transferred", criterion="C2"),
-        decision_row(crime_reference="NH/3", force="Hampshire Police"),
-        decision_row(crime_reference="NH/3"),
-    ]
-    content = csv_bytes(rows)
-    before = snapshot()
-    client.force_login(data_steward)
-
-    page = upload(client, DECISIONS_IMPORT, content).content.decode().replace("&quot;", '"')
-    command_errors = run_import("import_decisions", write(tmp_path, content))[1]
-
-    for message in (
-        'row 2, criterion: "C9" is not one of C1-C5',
-        'row 3: outcome "transferred" needs criterion C1',
-        'row 4, force: no force called "Hampshire Police"',
-    ):
-        assert message in page
-        assert message in command_errors
-    assert "invalid: 3" in page
-    assert "Confirm import" not in page
-    assert snapshot() == before
+    job = ImportJob.objects.get()
+    assert (job.kind, job.check_only, job.reopen_approved) == (ImportKind.REVIEWS, False, True)
 
 
 @pytest.mark.parametrize(
-    ("content", "name", "message"),
-    [
-        (b"", "empty.csv", "The submitted file is empty."),
-        (b"force,crime_reference\r\nkent,1\r\n", "short.csv", "The file is missing required columns"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "The file is neither a CSV file nor an XLSX workbook."),
-        (csv_bytes([]), "header.csv", "The file has a header row but no records under it."),
-    ],
+    ("content", "message"),
+    [(b"", "The file is empty."), (csv_bytes([decision_row()] * 3), "the largest file accepted is 0.0 MB")],
 )
-def test_a_bad_file_is_a_message_on_the_form(client, data_steward, content, name, message):
-    client.force_login(data_steward)
-
-    response = upload(client, DECISIONS_IMPORT, content, name)
-
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert "Traceback" not in response.content.decode()
-    assert not CancellationDecision.objects.exists()
-
-
-def test_a_file_over_the_size_limit_is_refused_in_the_admin_too(client, data_steward, settings):
+def test_an_empty_or_oversized_file_is_a_message_on_the_form(client, data_steward, settings, content, message):
     settings.IMPORT_MAX_FILE_SIZE = 100
     client.force_login(data_steward)
 
-    response = upload(client, DECISIONS_IMPORT, csv_bytes([decision_row()]))
+    response = upload(client, DECISIONS_IMPORT, content, check_only="on")
 
-    assert "the largest file accepted is 0.0 MB" in response.content.decode()
-    assert not CancellationDecision.objects.exists()
-
-
-def test_notices_show_with_the_preview(client, data_steward):
-    client.force_login(data_steward)
-    rows = [{**decision_row(), "victim_name": "ignored"}]
-
-    page = upload(client, DECISIONS_IMPORT, csv_bytes(rows, encoding="cp1252")).content.decode()
-
-    assert "Unknown columns were ignored: victim_name." in page
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ImportJob.objects.exists()
 
 
-def test_a_steward_imports_a_completed_audit(client, data_steward, auditor):
-    DecisionFactory(crime_record__reference="NH/26/000001")
+def test_no_file_is_a_message_on_the_form(client, data_steward):
     client.force_login(data_steward)
 
-    dry_run = upload(client, REVIEWS_IMPORT, csv_bytes([review_row()], REVIEW_COLUMNS), "reviews.csv")
-    page = dry_run.content.decode().replace("&quot;", '"')
-    assert "New: 1, updated: 0, unchanged: 0, invalid: 0." in page
-    assert 'The audit "Imported audit 2026" of northamptonshire does not exist yet: it is created.' in page
-    assert not Audit.objects.exists(), "the dry run creates nothing"
+    response = client.post(reverse(DECISIONS_IMPORT), {"check_only": "on"})
 
-    confirm(client, REVIEWS_CONFIRM, dry_run)
-
-    review = Review.objects.get()
-    assert review.audit.name == "Imported audit 2026"
-    assert review.status == ReviewStatus.SUBMITTED
-
-
-def test_the_admin_refuses_reviews_for_a_signed_off_audit(client, data_steward, auditor, supervisor):
-    audit = AuditFactory(name="Imported audit 2026")
-    ReviewFactory(audit=audit, decision__crime_record__reference="NH/26/000001", status=ReviewStatus.TO_DO)
-    sign_off(audit, by=supervisor)
-    before = snapshot()
-    client.force_login(data_steward)
-
-    page = upload(client, REVIEWS_IMPORT, csv_bytes([review_row()], REVIEW_COLUMNS), "reviews.csv").content.decode()
-
-    assert "is signed off: its reviews can no longer change" in page.replace("&quot;", '"')
-    assert snapshot() == before
-
-
-def test_the_admin_gives_reviews_only_to_auditors(client, data_steward, force_contact):
-    DecisionFactory(crime_record__reference="NH/26/000001")
-    before = snapshot()
-    client.force_login(data_steward)
-
-    page = upload(client, REVIEWS_IMPORT, csv_bytes([review_row(auditor="viewer")], REVIEW_COLUMNS), "reviews.csv")
-
-    text = page.content.decode().replace("&quot;", '"')
-    assert 'row 2, auditor: "viewer" does not have the auditor role' in text
-    assert "Confirm import" not in text
-    assert snapshot() == before
-
-
-@pytest.fixture
-def approved(auditor):
-    audit = AuditFactory(name="Imported audit 2026")
-    return ReviewFactory(
-        audit=audit,
-        decision__crime_record__reference="NH/26/000001",
-        auditor=auditor,
-        status=ReviewStatus.APPROVED,
-        decision_correct="yes",
-        victim_should_be_informed=True,
-        victim_informed="yes",
-    )
-
-
-def test_the_admin_leaves_an_approved_review_as_it_is_unless_asked(client, data_steward, approved):
-    content = csv_bytes([review_row(decision_correct="cannot_tell")], REVIEW_COLUMNS)
-    before = snapshot()
-    client.force_login(data_steward)
-
-    page = upload(client, REVIEWS_IMPORT, content, "reviews.csv").content.decode().replace("&quot;", '"')
-
-    assert 'row 2: the review of "NH/26/000001" in "Imported audit 2026" is approved and the file changes it' in page
-    assert snapshot() == before
-
-    dry_run = client.post(
-        reverse(REVIEWS_IMPORT),
-        {
-            "format": "0",
-            "resource": "0",
-            "import_file": SimpleUploadedFile("reviews.csv", content),
-            "reopen_approved": "on",
-        },
-    )
-    assert "New: 0, updated: 1, unchanged: 0, invalid: 0." in dry_run.content.decode()
-    approved.refresh_from_db()
-    assert approved.status == ReviewStatus.APPROVED, "the dry run changes nothing"
-
-    confirm(client, REVIEWS_CONFIRM, dry_run)
-
-    approved.refresh_from_db()
-    assert (approved.status, approved.decision_correct) == (ReviewStatus.SUBMITTED, "cannot_tell")
-    latest = approved.history.latest()
-    assert (latest.history_user, latest.history_change_reason) == (data_steward, REOPEN_REASON)
+    assert "Select a file to upload." in response.content.decode()
+    assert not ImportJob.objects.exists()
 
 
 def test_only_data_stewards_see_the_import_page(client, supervisor):
@@ -229,6 +98,8 @@ def test_only_data_stewards_see_the_import_page(client, supervisor):
     client.force_login(supervisor)
 
     assert client.get(reverse(DECISIONS_IMPORT)).status_code == 403
+    assert upload(client, DECISIONS_IMPORT, csv_bytes([decision_row()])).status_code == 403
+    assert not ImportJob.objects.exists()
 
 
 @pytest.mark.parametrize(
