@@ -20,6 +20,7 @@ from reviews.models import (
     Disagreement,
     KnownAnswerItem,
     OffenceCategory,
+    OpenDataRelease,
     PublishedResults,
     Review,
     ReviewKind,
@@ -118,6 +119,13 @@ def test_demo_data_is_realistic_deterministic_and_safe_to_load_twice(capsys, cli
     audited = [row for row in rows if row.audit is not None]
     assert len(audited) >= 8
     assert all(row.categories["rape"].reviewed == 20 for row in audited)
+    # Every publication made an open data release; the latest holds both versions of the corrected audit.
+    assert OpenDataRelease.objects.count() == PublishedResults.objects.count()
+    corrected = PublishedResults.objects.get(version=2)
+    versions = bytes(OpenDataRelease.objects.latest_first().first().files.get(name="versions.csv").content).decode()
+    code = corrected.force.code
+    assert f"{code},{corrected.audit_id},1,false," in versions
+    assert f"{code},{corrected.audit_id},2,true," in versions
 
     # Signed-off audits carry agreement figures from their second reviews.
     audit = Audit.objects.filter(status=AuditStatus.SIGNED_OFF, force__code="hampshire").latest("period_start")
@@ -131,6 +139,7 @@ def test_the_demo_data_comes_back_identical_when_wiped_and_loaded_again():
     first = fingerprint()
 
     # Wiped and loaded again, the demo data comes back identical.
+    OpenDataRelease.objects.all().delete()
     PublishedResults.objects.all().delete()
     Action.objects.all().delete()
     Disagreement.objects.all().delete()
