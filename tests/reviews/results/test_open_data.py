@@ -12,6 +12,7 @@ from decimal import Decimal
 import frictionless
 import pandas as pd
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -454,3 +455,21 @@ def test_no_query_runs_per_version_when_building(published):
     with CaptureQueriesContext(connection) as many:
         open_data_release_build()
     assert len(many) == len(few)
+
+
+# The command ----------------------------------------------------------------------------------------------------
+
+
+def test_the_command_builds_a_release_for_versions_published_before_releases_existed(published):
+    OpenDataRelease.objects.all().delete()
+    out = io.StringIO()
+
+    call_command("open_data_release", stdout=out)
+    call_command("open_data_release", stdout=out)
+
+    assert "Release 1 built" in out.getvalue()
+    assert "Release 1 holds every published version: no release built." in out.getvalue()
+    assert OpenDataRelease.objects.get().published is None
+    assert {row["force_code"] for row in table(release_files(), "versions")} == {"kent", "essex", "northamptonshire"}
+    call_command("open_data_release", "--always", stdout=out)
+    assert OpenDataRelease.objects.count() == 2
