@@ -46,7 +46,7 @@ from reviews.results.selectors import (
     CategoryFigures,
     category_status,
 )
-from reviews.results.statistics import Share
+from reviews.results.statistics import HIGHER, LOWER, NO_CLEAR_DIFFERENCE, Share, compared_with
 
 LATEST = "latest"
 
@@ -273,12 +273,18 @@ FORCES = Table(
         Column(
             "latest_audit_id",
             "integer",
-            "The force's latest published audit (latest period, then latest "
-            "sign-off): the one the national comparison shows.",
+            "The force's latest published audit (latest period, then latest sign-off): the one the national "
+            "comparison shows.",
         ),
         Column("latest_version", "integer", "The standing version of that audit's results."),
     ],
     primary_key=["code"],
+    foreign_keys=[
+        {
+            "fields": ["latest_audit_id", "latest_version"],
+            "reference": {"resource": "versions", "fields": ["audit_id", "version"]},
+        }
+    ],
     rows=_force_rows,
 )
 
@@ -389,6 +395,12 @@ def _category_rows(data: PackageData) -> Iterable[dict]:
                 "incorrect_rate_upper_95": upper,
                 "national_rate_at_publication": national.percent,
                 "compared_with_national_at_publication": (figures.compared_with_national if figures else "") or None,
+                "compared_with_national": (
+                    compared_with(figures.incorrect_share, data.national[category])
+                    if version.pk in data.in_comparison and counted and category in data.national
+                    else ""
+                )
+                or None,
                 **{
                     name: getattr(figures, name) if counted else None
                     for name in ("victims_should", "victims_not_told", "victims_no_record")
@@ -429,15 +441,24 @@ CATEGORIES = Table(
         _rate("incorrect_rate_upper_95", INTERVAL_UPPER),
         _rate(
             "national_rate_at_publication",
-            "The national incorrect rate in the category when the version was "
-            "published, as the version's page shows it (the current national rates are in national.csv).",
+            "The national incorrect rate in the category when the version was published, as the version's page "
+            "shows it (the current national rates are in national.csv); empty where the version has no figures in "
+            "the category.",
         ),
         Column(
             "compared_with_national_at_publication",
             "string",
-            "How the force stood against that national "
-            "rate: higher or lower only when its whole 95% interval lies on one side of it.",
-            constraints={"enum": ["higher", "lower", "no clear difference"]},
+            "How the force stood against that national rate: higher or lower only when its whole 95% interval "
+            "lies on one side of it, otherwise no clear difference.",
+            constraints={"enum": [HIGHER, LOWER, NO_CLEAR_DIFFERENCE]},
+        ),
+        Column(
+            "compared_with_national",
+            "string",
+            'How the force stands against the national rate of this release (national.csv, period "latest"), as '
+            "the national comparison shows it; only for the version the national comparison shows "
+            "(in_national_comparison in versions.csv), empty for the others.",
+            constraints={"enum": [HIGHER, LOWER, NO_CLEAR_DIFFERENCE]},
         ),
         _count("victims_should", "Victims in the category who should have been told of the decision."),
         _count("victims_not_told", 'Of them, those not told ("no auditable record" counts as not told).'),

@@ -197,6 +197,7 @@ def test_the_figures_equal_the_national_page_and_its_export(client, published):
             ("incorrect_rate", "incorrect %"),
             ("incorrect_rate_lower_95", "interval from %"),
             ("incorrect_rate_upper_95", "interval to %"),
+            ("compared_with_national", "compared with national rate"),
         ]:
             assert row[column] == shown[f"{label}: {heading}"], (row["force_code"], label, column)
         compared += 1
