@@ -105,10 +105,16 @@ def test_an_unexpected_error_shows_the_service_error_page_without_details(client
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("auditor", ["Home", "My reviews", "National comparison", "Actions"]),
-        ("supervisor", ["Home", "Plan an audit", "Disagreements", "National comparison", "Actions", "Access records"]),
-        ("force_contact", ["Home", "Your force's results", "Actions"]),
-        ("data_steward", ["Home", "National comparison", "Actions", "Access records", "Data administration"]),
+        ("auditor", ["Home", "My reviews", "National comparison", "Actions", "Open data"]),
+        (
+            "supervisor",
+            ["Home", "Plan an audit", "Disagreements", "National comparison", "Actions", "Open data", "Access records"],
+        ),
+        ("force_contact", ["Home", "Your force's results", "Actions", "Open data"]),
+        (
+            "data_steward",
+            ["Home", "National comparison", "Actions", "Open data", "Access records", "Data administration"],
+        ),
     ],
 )
 def test_the_navigation_offers_each_role_its_pages(client, request, role, expected):

@@ -1,10 +1,12 @@
-"""Pages of results: a force's results per audit, its printable report, and the national comparison.
+"""Pages of results: a force's results per audit, its printable report, the national comparison, and the open data
+package of the published results.
 
 Who sees what: supervisors, auditors and data stewards read every force's signed-off results and the national
 comparison; only supervisors may include work in progress. A force contact reads their own force's results
 (with the pooled national rate for comparison); the national comparison, which names every force, sends them
 to their own force's page. Someone without a role reads nothing (the comparison answers 403), and any force or
-audit outside what a user may read is a 404.
+audit outside what a user may read is a 404. The open data page and its files hold published figures only: anyone
+with a role reads them, and anyone at all when `RESULTS_PUBLIC` says the results are public.
 """
 
 import hashlib
