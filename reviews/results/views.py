@@ -41,7 +41,7 @@ from reviews.remedies.selectors import action_summaries, audit_actions, put_righ
 from reviews.results.charts import interval_chart
 from reviews.results.filters import NationalFilter
 from reviews.results.forms import PublishForm
-from reviews.results.opendata import earlier_releases, latest_release, release_file, release_files, release_numbered
+from reviews.results.opendata import latest_release, recent_releases, release_file, release_files, release_numbered
 from reviews.results.published import (
     force_trend,
     national_rates_by_period,
@@ -398,7 +398,7 @@ class OpenDataView(OpenDataAccessMixin, TemplateView):
         context.update(
             release=release,
             files=release_files(release) if release else [],
-            releases=earlier_releases(),
+            releases=recent_releases(),
             published=published,
             # The publication's own page, for those who may read it.
             link_published=bool(published)

@@ -17,10 +17,10 @@ releases). What other modules use is named here.
 """
 
 from reviews.results.opendata.releases import (
-    earlier_releases,
     latest_release,
     open_data_release_build,
     published_state,
+    recent_releases,
     release_file,
     release_files,
     release_numbered,
@@ -29,10 +29,10 @@ from reviews.results.opendata.tables import TABLES
 
 __all__ = [
     "TABLES",
-    "earlier_releases",
     "latest_release",
     "open_data_release_build",
     "published_state",
+    "recent_releases",
     "release_file",
     "release_files",
     "release_numbered",

@@ -74,5 +74,6 @@ def release_file(*, number: int, name: str) -> OpenDataFile | None:
     return OpenDataFile.objects.select_related("release").filter(release__number=number, name=name).first()
 
 
-def earlier_releases(*, limit: int = 20) -> list[OpenDataRelease]:
+def recent_releases(*, limit: int = 20) -> list[OpenDataRelease]:
+    """The latest `limit` releases, newest first; older ones stay at their addresses."""
     return list(OpenDataRelease.objects.latest_first().select_related("published__force")[:limit])

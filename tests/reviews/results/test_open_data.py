@@ -296,7 +296,7 @@ def test_a_correction_shows_both_versions_and_the_national_rates_use_the_current
 # Releases -------------------------------------------------------------------------------------------------------
 
 
-def test_each_publication_makes_a_release_and_earlier_releases_never_change(published, supervisor):
+def test_each_publication_makes_a_release_and_recent_releases_never_change(published, supervisor):
     releases = list(OpenDataRelease.objects.order_by("number"))
     assert [release.number for release in releases] == [1, 2, 3, 4]
     assert releases[-1].published.version == 2  # the correction
