@@ -6,8 +6,10 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import frictionless
 import pandas as pd
@@ -474,3 +476,17 @@ def test_the_command_builds_a_release_for_versions_published_before_releases_exi
     assert {row["force_code"] for row in table(release_files(), "versions")} == {"kent", "essex", "northamptonshire"}
     call_command("open_data_release", "--always", stdout=out)
     assert OpenDataRelease.objects.count() == 2
+
+
+def test_the_service_writes_the_package_without_the_validator():
+    """frictionless is in requirements-dev.txt only: no module of the service may import it."""
+    root = Path(__file__).resolve().parents[3]
+    importers = [
+        str(path.relative_to(root))
+        for package in ("accounts", "config", "forces", "reviews")
+        for path in (root / package).rglob("*.py")
+        if re.search(r"^\s*(import|from) frictionless\b", path.read_text(), re.MULTILINE)
+    ]
+
+    assert importers == []
+    assert "frictionless" not in (root / "requirements.txt").read_text()
