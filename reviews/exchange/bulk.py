@@ -527,19 +527,17 @@ class ForeignKeys:
             columns = ", ".join(f"n.{column}" for column in key.columns)
             present = " AND ".join(f"n.{column} IS NOT NULL" for column in key.columns)
             keys = f"SELECT DISTINCT {columns} FROM {key.table} n WHERE n.id BETWEEN %s AND %s AND {present}"
-            referenced = ", ".join(f"r.{column}" for column in key.referenced_columns)
-            if not key.among:
-                # Rows of other tables are locked, as the triggers lock them; the two tables' rows that the rows
-                # added refer to were added by this import, and no one else sees them.
-                cursor.execute(
-                    f"SELECT 1 FROM {key.referenced} r WHERE ({referenced}) IN ({keys}) FOR KEY SHARE OF r",
-                    [first, last],
-                )
             match = " AND ".join(
                 f"r.{theirs} = k.{ours}" for ours, theirs in zip(key.columns, key.referenced_columns, strict=True)
             )
+            # The keys are distinct and the rows they refer to unique: as many of those as keys means none is
+            # missing. Rows of other tables are locked, as the triggers lock them; rows of the two tables that the
+            # rows added refer to were added by this import, and no one else sees them.
+            lock = "" if key.among else " FOR KEY SHARE OF r"
             cursor.execute(
-                f"SELECT 1 FROM ({keys}) k WHERE NOT EXISTS (SELECT 1 FROM {key.referenced} r WHERE {match}) LIMIT 1",
+                f"WITH k AS MATERIALIZED ({keys}), found AS (SELECT 1 FROM {key.referenced} r"
+                f" WHERE EXISTS (SELECT 1 FROM k WHERE {match}){lock})"
+                " SELECT 1 WHERE (SELECT COUNT(*) FROM k) > (SELECT COUNT(*) FROM found)",
                 [first, last],
             )
             if cursor.fetchone() is not None:
