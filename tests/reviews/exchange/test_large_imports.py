@@ -262,8 +262,26 @@ def an_append() -> list[dict[str, str]]:
     return rows[:2] + rows[6:]
 
 
+@pytest.fixture(params=["set-wise", "by the triggers"])
+def key_checks(request, monkeypatch):
+    """How the foreign keys of the rows appended are checked: set-wise where the database role may (see
+    `bulk.ForeignKeys`), or by the keys' own triggers, as for a role that may not."""
+    if request.param == "by the triggers":
+        of = bulk.ForeignKeys.of
+
+        def by_the_triggers(tables):
+            keys = of(tables)
+            keys.set_wise = False
+            return keys
+
+        monkeypatch.setattr(bulk.ForeignKeys, "of", staticmethod(by_the_triggers))
+    return request.param
+
+
 @postgresql_only
-def test_appending_while_loading_stores_what_writing_after_the_rules_stores(tmp_path, monkeypatch, small_chunks):
+def test_appending_while_loading_stores_what_writing_after_the_rules_stores(
+    tmp_path, monkeypatch, small_chunks, key_checks
+):
     stored = {}
     for load in ("later load", "append while loading"):
         before = schema()
@@ -296,7 +314,7 @@ def test_appending_while_loading_stores_what_writing_after_the_rules_stores(tmp_
     ids=["a row error", "a new reference repeated", "a stored reference repeated"],
 )
 def test_appending_while_loading_a_file_that_breaks_a_rule_keeps_nothing(
-    tmp_path, monkeypatch, small_chunks, broken, message
+    tmp_path, monkeypatch, small_chunks, key_checks, broken, message
 ):
     rows = an_append()
     assert rows[10]["force"] == rows[2]["force"] == "kent"
