@@ -6,7 +6,9 @@ temporary staging table: with `COPY` on PostgreSQL, in batched inserts on SQLite
 (a crime reference twice in one file, a change to a decision a signed-off audit has reviewed) are single SQL
 queries over the staging table, and so are the writes: crime records and decisions are updated and inserted
 a statement each. The file is never held whole in memory, and the number of queries grows only with the chunks
-(`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`.
+(`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`: a first
+load into empty tables, and a file adding little to a large store, whose new crimes are written as each chunk is
+staged (`bulk.Appending`); the rules and writes after the load then see only the rows not written yet.
 """
 
 from collections.abc import Iterator
