@@ -136,7 +136,7 @@ def imports_body(figures: dict) -> list[str]:
             ("forces", "forces"),
             ("megabytes", "file size (MB)"),
             ("seed", "seed"),
-            ("decisions_stored", "decisions stored before the later load"),
+            ("decisions_stored", "decisions stored before the first later load"),
         ],
     )
     runs = []
