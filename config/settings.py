@@ -253,6 +253,9 @@ IMPORT_BULK_LOCK_TIMEOUT = env.str("DJANGO_IMPORT_BULK_LOCK_TIMEOUT", default="5
 
 # Actions raised at sign-off are due this many days after it.
 ACTION_DUE_DAYS = env.int("DJANGO_ACTION_DUE_DAYS", default=28)
+# Whether the published results' open data page and files may be read without signing in; off, they are for
+# signed-in users with a role.
+RESULTS_PUBLIC = env.bool("DJANGO_RESULTS_PUBLIC", default=False)
 # The service's address as people reach it, for links in emails (the daily reminders have no request to read it from).
 SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

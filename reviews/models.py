@@ -1275,6 +1275,82 @@ class PublishedResults(CheckedModel):
         return self.superseded_at is not None
 
 
+class OpenDataReleaseQuerySet(models.QuerySet):
+    def latest_first(self) -> "OpenDataReleaseQuerySet":
+        return self.order_by("-number")
+
+
+class OpenDataRelease(models.Model):
+    """One release of the open data package of the published results (`reviews.results.opendata`): built when a
+    version is published (or by the `open_data_release` command), numbered, and never changed, so that a figure
+    quoted from release 12 can be checked against release 12's files for as long as it is kept."""
+
+    number = models.PositiveIntegerField(unique=True)
+    published = models.ForeignKey(
+        PublishedResults,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="open_data_releases",
+        help_text="The publication the release was built for; empty for one built by the command.",
+    )
+    created_at = models.DateTimeField()
+    published_state = models.CharField(
+        max_length=100, help_text="The published versions it holds (newest id, versions, standing ones)."
+    )
+
+    objects = OpenDataReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.CheckConstraint(condition=Q(number__gte=1), name="open_data_release_number_from_1")]
+
+    def __str__(self) -> str:
+        return f"Open data release {self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("An open data release never changes: build a new release instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("open_data_release", args=[self.number])
+
+
+class OpenDataFile(models.Model):
+    """One file of an open data release, kept byte for byte with its size and SHA-256."""
+
+    release = models.ForeignKey(OpenDataRelease, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    media_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["release", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "name"],
+                name="open_data_file_name_unique_per_release",
+                violation_error_message="The release already has a file of this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (release {self.release.number})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("An open data file never changes: build a new release instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("open_data_file", args=[self.release.number, self.name])
+
+
 class ImportKind(models.TextChoices):
     DECISIONS = "decisions", "Decisions"
     REVIEWS = "reviews", "Reviews"

@@ -5,6 +5,7 @@ exports, templates (through the `may` context variable) and the navigation ask t
 looks at a person's groups. This module imports no model of the app, so every layer may use it.
 """
 
+from django.conf import settings
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.db.models import QuerySet
 
@@ -93,6 +94,13 @@ def forces_visible_to(user) -> QuerySet[Force]:
     return Force.objects.none()
 
 
+def may_read_open_data(user) -> bool:
+    """The open data package holds published figures only, which forces, commissioners and journalists quote: anyone
+    when `RESULTS_PUBLIC` says the results are public, otherwise anyone signed in with a role (a force contact
+    included: the package holds nothing that was not published)."""
+    return settings.RESULTS_PUBLIC or has_role(user, *Role.values)
+
+
 def may_be_given_reviews(user) -> bool:
     """Whether reviews may be assigned to `user`: an active holder of the Auditor role itself (a superuser who
     holds no such role reviews nothing)."""
@@ -145,6 +153,7 @@ def allowed(user) -> dict[str, bool]:
         "force_contact_only": is_force_contact(user),
         "see_actions": sees_actions(user),
         "administer_data": may_administer_data(user),
+        "read_open_data": may_read_open_data(user),
         "any_role": has_role(user, *Role.values),
     }
 

@@ -99,6 +99,8 @@ def navigation(request) -> dict:
         items.append(("Your force's results", reverse("force_results", args=[user.force.code])))
     if may["see_actions"]:
         items.append(("Actions", reverse("action_list")))
+    if may["read_open_data"]:
+        items.append(("Open data", reverse("open_data")))
     if may["administer_data"]:
         items.append(("Imports", reverse("imports:upload")))
     if may_read_access_records(user):

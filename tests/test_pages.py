@@ -105,12 +105,15 @@ def test_an_unexpected_error_shows_the_service_error_page_without_details(client
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("auditor", ["Home", "My reviews", "National comparison", "Actions"]),
-        ("supervisor", ["Home", "Plan an audit", "Disagreements", "National comparison", "Actions", "Access records"]),
-        ("force_contact", ["Home", "Your force's results", "Actions"]),
+        ("auditor", ["Home", "My reviews", "National comparison", "Actions", "Open data"]),
+        (
+            "supervisor",
+            ["Home", "Plan an audit", "Disagreements", "National comparison", "Actions", "Open data", "Access records"],
+        ),
+        ("force_contact", ["Home", "Your force's results", "Actions", "Open data"]),
         (
             "data_steward",
-            ["Home", "National comparison", "Actions", "Imports", "Access records", "Data administration"],
+            ["Home", "National comparison", "Actions", "Open data", "Imports", "Access records", "Data administration"],
         ),
     ],
 )

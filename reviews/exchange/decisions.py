@@ -6,7 +6,9 @@ temporary staging table: with `COPY` on PostgreSQL, in batched inserts on SQLite
 (a crime reference twice in one file, a change to a decision a signed-off audit has reviewed) are single SQL
 queries over the staging table, and so are the writes: crime records and decisions are updated and inserted
 a statement each. The file is never held whole in memory, and the number of queries grows only with the chunks
-(`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`.
+(`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`: a first
+load into empty tables, and a file adding little to a large store, whose new crimes are written as each chunk is
+staged (`bulk.Appending`); the rules and writes after the load then see only the rows not written yet.
 """
 
 from collections.abc import Callable, Iterator
@@ -29,6 +31,7 @@ from reviews.exchange.bulk import (
     STAGING,
     STAGING_COLUMNS,
     WORK_MEM,
+    Appending,
     CheckedChunks,
     Counts,
     SecondaryIndexes,
@@ -100,7 +103,7 @@ def decisions_import(
                 on_error=errors,
             )
             progress.phase(CHECKING, total=table.total)
-            stage = _Staging(progress=progress)
+            stage = _Staging(progress=progress, appending_file=None if dry_run else file)
             stage.load(checked_rows(table, parser, report), report=report)
             if report.rows == 0:
                 raise ImportFileError(NO_RECORDS)
@@ -133,10 +136,13 @@ def _drop_staging_outside_transaction() -> None:
 class _Staging:
     """The temporary table a file's checked rows are loaded into, and the SQL that checks and writes them."""
 
-    def __init__(self, *, progress: Progress = NO_PROGRESS):
+    def __init__(self, *, progress: Progress = NO_PROGRESS, appending_file: IO[bytes] | None = None):
+        """`appending_file`: the file whose new crimes may be written while it is staged (`Appending`), when it
+        adds little to what is stored; None when nothing is to be written before every rule is checked."""
         self.postgresql = connection.vendor == "postgresql"
         self.progress = progress
         self.names = table_names()
+        self.appending = Appending(self.names) if appending_file is not None and self.postgresql else None
         columns = (
             "row_number integer NOT NULL, force_id bigint NOT NULL, reference varchar(50) NOT NULL,"
             " offence_category varchar(20) NOT NULL, offence_code varchar(10) NOT NULL,"
@@ -150,6 +156,8 @@ class _Staging:
                 f"CREATE TEMPORARY TABLE {self.names['staging']} ({columns})"
                 + (" ON COMMIT DROP" if self.postgresql else "")
             )
+        if self.appending is not None and not self.appending.prepare(appending_file):
+            self.appending = None
 
     def load(self, rows: Iterator[DecisionValues], *, report: ImportReport) -> None:
         """Load the checked rows into the staging table: on PostgreSQL with COPY, a chunk at a time while the next
@@ -161,6 +169,8 @@ class _Staging:
                 with CheckedChunks(rows, staging_lines) as chunks:
                     for (text,) in chunks:
                         copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
+                        if self.appending is not None:
+                            self.appending.chunk(cursor)
                         report.hand_over_errors()
                         self.progress.advance(report.rows)
             else:
@@ -188,6 +198,9 @@ class _Staging:
                     f"CREATE INDEX decision_import_staging_key ON {self.names['staging']} (force_id, reference)"
                 )
                 return False
+        if self.appending is not None and self.appending.appended:
+            # The rules and writes to come concern only the rows not appended while loading.
+            self.names = {**self.names, "staging": self.appending.rest()}
         return True
 
     def _fetch(self, sql: str, report: ImportReport) -> Iterator[tuple]:
@@ -249,12 +262,17 @@ class _Staging:
                     " LEFT JOIN {decision} d ON d.crime_record_id = c.id"
                 ).format(**self.names)
             )
-            return Counts(*(int(value) for value in cursor.fetchone()))
+            new, updated, unchanged, records_without_decision = (int(value) for value in cursor.fetchone())
+        return Counts(new + self._appended(), updated, unchanged, records_without_decision)
+
+    def _appended(self) -> int:
+        return self.appending.appended if self.appending is not None else 0
 
     def write(self, counts: "Counts") -> None:
         """Update what changed and insert what is new, skipping the statements with nothing to do. A decision
         takes its force and recorded date from its crime record, as `CancellationDecision.save()` does, so the
-        database's own checks see the same pair."""
+        database's own checks see the same pair. The crimes appended while loading are written already."""
+        counts = counts._replace(new=counts.new - self._appended())
         update_records = (
             "UPDATE {record} AS c SET offence_category = s.offence_category, offence_code = s.offence_code,"
             " recorded_on = s.recorded_on FROM {staging} s WHERE " + MATCH_RECORD + " AND NOT (" + SAME_RECORD + ")"

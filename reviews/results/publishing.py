@@ -2,7 +2,8 @@
 
 What the pages, force contacts and exports quote from then on is the version, never the live reviews: reopening
 the audit changes its reviews, not what was published. Signing it off again and publishing makes version 2 with
-a correction note; version 1 stays at its own address, marked superseded.
+a correction note; version 1 stays at its own address, marked superseded. Each publication also makes the next
+release of the open data package (`opendata`).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from reviews.models import Audit, PublishedResults
 from reviews.permissions import can_supervise
+from reviews.results.opendata import open_data_release_build
 from reviews.results.published import canonical_csv, freeze, sha256_of
 from reviews.results.selectors import Scope, force_results
 
@@ -71,4 +73,7 @@ def audit_publish(*, audit: Audit, by, correction_note: str = "") -> PublishedRe
     )
     version.full_clean()
     version.save()
+    # The open data package is rebuilt with every publication, in the same transaction: no version is ever
+    # published without a release that holds it.
+    open_data_release_build(published=version)
     return version

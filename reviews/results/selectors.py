@@ -40,6 +40,23 @@ CATEGORY_NOUNS = {
 }
 
 
+# Why a figure is missing, in the words every page, export and open data file uses: a missing figure is never 0.
+NOT_AUDITED = "not audited"  # the force has no (published) audit
+NOT_SAMPLED = "not sampled"  # the audit reviewed no decision in the category
+NONE_JUDGED = "none judged"  # reviewed, but every verdict was "cannot tell": there is no rate
+NONE_TO_TELL = "none to tell"  # no victim of a decision reviewed needed to be told
+NO_ACTIONS = "no actions"  # the force has no action, withdrawn ones aside
+
+
+def category_status(figures: "Figures | None", *, audited: bool = True) -> str:
+    """Why a category's figures of an audit are missing, or "" when there is a rate."""
+    if not audited:
+        return NOT_AUDITED
+    if figures is None or not figures.reviewed:
+        return NOT_SAMPLED
+    return "" if figures.judged else NONE_JUDGED
+
+
 WORK_IN_PROGRESS_LABEL = "Includes work in progress"
 SIGNED_OFF_LABEL = "Signed-off audits only"
 

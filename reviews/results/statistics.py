@@ -108,6 +108,11 @@ class Share:
         return f"{self.count} of {self.total}" if self.total else "—"
 
 
+HIGHER = "higher"
+LOWER = "lower"
+NO_CLEAR_DIFFERENCE = "no clear difference"
+
+
 def compared_with(share: Share, national: Share) -> str:
     """How a force's share stands against the national one, judged on its interval so that a small sample is
     not singled out: "higher" or "lower" only when the whole 95% interval lies on one side of the national
@@ -116,10 +121,10 @@ def compared_with(share: Share, national: Share) -> str:
         return ""
     lower, upper = share.interval
     if lower > national.fraction:
-        return "higher"
+        return HIGHER
     if upper < national.fraction:
-        return "lower"
-    return "no clear difference"
+        return LOWER
+    return NO_CLEAR_DIFFERENCE
 
 
 def _join(parts: list[str], conjunction: str = "and") -> str:

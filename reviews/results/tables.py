@@ -1,6 +1,8 @@
 """The national comparison table. One class serves the page and its CSV and XLSX exports, so the files hold
 the page's figures: the page shows a category's rate and interval in one cell, and the exports carry the same
-rounded numbers in columns of their own (hidden on the page)."""
+rounded numbers in columns of their own (hidden on the page). In the exports a numeric cell holds a number or
+nothing, and a status column beside the numbers says why there is nothing ("not audited", "not sampled", "none
+judged"), so a spreadsheet or pandas reads every numeric column as numbers."""
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -9,13 +11,10 @@ from django_tables2.export import TableExport
 
 from reviews.exchange.cells import escape_dataset
 from reviews.models import OffenceCategory
+from reviews.results.selectors import NO_ACTIONS, NONE_JUDGED, NONE_TO_TELL, NOT_AUDITED, category_status
 from reviews.results.statistics import Share
 
-NOT_AUDITED = "not audited"
-# Reviewed, but every verdict was "cannot tell": there is no rate, and that is not the same as no audit.
-NONE_JUDGED = "none judged"
 NATIONAL_ROW = "England and Wales: national rate, pooled"
-NO_ACTIONS = "no actions"
 
 
 class CategoryRateColumn(tables.Column):
@@ -49,7 +48,8 @@ class CategoryRateColumn(tables.Column):
 
 
 class FigureColumn(tables.Column):
-    """One number of a category's figures, for the exports only; "not audited" where there is none."""
+    """One number of a category's figures, for the exports only; empty where there is none (the category's status
+    column says why)."""
 
     def __init__(self, category: str, attribute: str, heading: str):
         self.attribute = attribute
@@ -63,10 +63,26 @@ class FigureColumn(tables.Column):
 
     def value(self, value):
         if not value.reviewed:
-            return NOT_AUDITED
+            return ""
         for name in self.attribute.split("."):
             value = getattr(value, name)
-        return NONE_JUDGED if value is None else value
+        return "" if value is None else value
+
+
+class CategoryStatusColumn(tables.Column):
+    """Why a category's numbers are empty in the exports: "not audited", "not sampled", "none judged", or empty."""
+
+    def __init__(self, category: str):
+        super().__init__(
+            accessor=category,
+            verbose_name=f"{OffenceCategory(category).label}: status",
+            visible=False,
+            orderable=False,
+            empty_values=(),
+        )
+
+    def value(self, record, value):
+        return category_status(value, audited=record.audited)
 
 
 # (attribute of CategoryFigures, heading) of each export-only column per category.
@@ -102,11 +118,13 @@ class NationalTable(tables.Table):
     victims_should = tables.Column(
         accessor="victims__total", verbose_name="Victims who should have been told", visible=False
     )
+    victims_status = tables.Column(accessor="victims", verbose_name="Victims: status", visible=False, empty_values=())
     basis = tables.Column(accessor="basis", verbose_name="Figures", visible=False, empty_values=())
     # Putting findings right (reviews.remedies): the share of each force's actions put right.
     actions_put_right = tables.Column(
         accessor="actions", verbose_name="Actions put right", empty_values=(), order_by=("actions_sort",)
     )
+    actions_status = tables.Column(accessor="actions", verbose_name="Actions: status", visible=False, empty_values=())
     actions_overdue = tables.Column(accessor="actions_overdue", verbose_name="Actions overdue", visible=False)
 
     class Meta:
@@ -123,11 +141,12 @@ class NationalTable(tables.Table):
         self.categories = categories
         self.national = national or {}
         extra = [(category, CategoryRateColumn(category)) for category in categories]
-        extra += [
-            (f"{category}_{attribute.replace('.', '_')}", FigureColumn(category, attribute, heading))
-            for category in categories
-            for attribute, heading in EXPORT_FIGURES
-        ]
+        for category in categories:
+            extra.append((f"{category}_status", CategoryStatusColumn(category)))
+            extra += [
+                (f"{category}_{attribute.replace('.', '_')}", FigureColumn(category, attribute, heading))
+                for attribute, heading in EXPORT_FIGURES
+            ]
         super().__init__(data, extra_columns=extra, sequence=self._sequence(categories), **kwargs)
 
     @staticmethod
@@ -141,7 +160,7 @@ class NationalTable(tables.Table):
         for category in self.categories:
             label, share = OffenceCategory(category).label, self.national.get(category, Share(0, 0))
             if not share.exists:
-                values[f"{label}: incorrect %"] = NOT_AUDITED
+                values[f"{label}: status"] = NOT_AUDITED
                 continue
             values |= {
                 f"{label}: judged": share.total,
@@ -192,16 +211,21 @@ class NationalTable(tables.Table):
         return record.grade
 
     def render_victims(self, record):
-        return str(record.victims) if record.victims.exists else (NOT_AUDITED if not record.audited else "none to tell")
+        return str(record.victims) if record.victims.exists else self.value_victims_status(record)
 
     def value_victims(self, record):
         return self.render_victims(record)
 
+    def value_victims_status(self, record):
+        if not record.audited:
+            return NOT_AUDITED
+        return "" if record.victims.exists else NONE_TO_TELL
+
     def value_victims_not_told(self, record):
-        return record.victims.count if record.audited else NOT_AUDITED
+        return record.victims.count if record.audited else ""
 
     def value_victims_should(self, record):
-        return record.victims.total if record.audited else NOT_AUDITED
+        return record.victims.total if record.audited else ""
 
     def value_basis(self, record):
         return self.basis
@@ -217,7 +241,10 @@ class NationalTable(tables.Table):
         return format_html("{}% ({}){}", record.actions.percent, record.actions, overdue)
 
     def value_actions_put_right(self, record):
-        return record.actions.percent if record.actions else NO_ACTIONS
+        return record.actions.percent if record.actions else ""
+
+    def value_actions_status(self, record):
+        return "" if record.actions else NO_ACTIONS
 
 
 class EscapedTableExport(TableExport):

@@ -22,4 +22,7 @@ urlpatterns = [
     ),
     path("audits/<int:pk>/publish/", views.AuditPublishView.as_view(), name="audit_publish"),
     path("national/", views.NationalView.as_view(), name="national_comparison"),
+    path("open-data/", views.OpenDataView.as_view(), name="open_data"),
+    path("open-data/releases/<int:number>/", views.OpenDataView.as_view(), name="open_data_release"),
+    path("open-data/releases/<int:number>/<str:name>", views.OpenDataFileView.as_view(), name="open_data_file"),
 ]

@@ -1,16 +1,18 @@
-"""Pages of results: a force's results per audit, its printable report, and the national comparison.
+"""Pages of results: a force's results per audit, its printable report, the national comparison, and the open data
+package of the published results.
 
 Who sees what: supervisors, auditors and data stewards read every force's signed-off results and the national
 comparison; only supervisors may include work in progress. A force contact reads their own force's results
 (with the pooled national rate for comparison); the national comparison, which names every force, sends them
 to their own force's page. Someone without a role reads nothing (the comparison answers 403), and any force or
-audit outside what a user may read is a 404.
+audit outside what a user may read is a 404. The open data page and its files hold published figures only: anyone
+with a role reads them, and anyone at all when `RESULTS_PUBLIC` says the results are public.
 """
 
 import hashlib
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -33,11 +35,13 @@ from reviews.permissions import (
     is_force_contact,
     may_compare_forces,
     may_include_work_in_progress,
+    may_read_open_data,
 )
 from reviews.remedies.selectors import action_summaries, audit_actions, put_right_shares
 from reviews.results.charts import interval_chart
 from reviews.results.filters import NationalFilter
 from reviews.results.forms import PublishForm
+from reviews.results.opendata import latest_release, recent_releases, release_file, release_files, release_numbered
 from reviews.results.published import (
     force_trend,
     national_rates_by_period,
@@ -366,3 +370,59 @@ def _with(query, name, value) -> str:
     query = query.copy()
     query[name] = value
     return query.urlencode()
+
+
+class OpenDataAccessMixin(AccessMixin):
+    """The open data pages and files: anyone when the results are public (`RESULTS_PUBLIC`), otherwise anyone
+    signed in with a role; someone signed out is sent to sign in, someone without a role refused."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_read_open_data(request.user):
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OpenDataView(OpenDataAccessMixin, TemplateView):
+    """The open data package: the latest release's files (or release `number`'s) with their sizes and SHA-256,
+    the publication it was built for, and the earlier releases."""
+
+    template_name = "reviews/results/open_data.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        number = self.kwargs.get("number")
+        release = latest_release() if number is None else release_numbered(number)
+        if number is not None and release is None:
+            raise Http404("No such release.")
+        published = release.published if release else None
+        context.update(
+            release=release,
+            files=release_files(release) if release else [],
+            releases=recent_releases(),
+            published=published,
+            # The publication's own page, for those who may read it.
+            link_published=bool(published)
+            and forces_visible_to(self.request.user).filter(pk=published.force_id).exists(),
+        )
+        return context
+
+
+class OpenDataFileView(OpenDataAccessMixin, View):
+    """One file of a release, byte for byte the file whose size and SHA-256 the page lists."""
+
+    def get(self, request, *args, **kwargs):
+        stored = release_file(number=self.kwargs["number"], name=self.kwargs["name"])
+        if stored is None:
+            raise Http404("No such file in this release.")
+        response = HttpResponse(bytes(stored.content), content_type=stored.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{stored.name}"'
+        response["ETag"] = f'"{stored.sha256}"'
+        if request.user.is_authenticated:
+            access_record(
+                user=request.user,
+                action=AccessAction.EXPORTED,
+                request=request,
+                target=stored.release,
+                details={"table": "open data", "file": stored.name, "sha256": stored.sha256},
+            )
+        return response

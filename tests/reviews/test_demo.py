@@ -22,6 +22,7 @@ from reviews.models import (
     ImportState,
     KnownAnswerItem,
     OffenceCategory,
+    OpenDataRelease,
     PublishedResults,
     Review,
     ReviewKind,
@@ -147,6 +148,7 @@ def test_the_demo_data_comes_back_identical_when_wiped_and_loaded_again():
     first = fingerprint()
 
     # Wiped and loaded again, the demo data comes back identical.
+    OpenDataRelease.objects.all().delete()
     PublishedResults.objects.all().delete()
     Action.objects.all().delete()
     Disagreement.objects.all().delete()
@@ -157,3 +159,14 @@ def test_the_demo_data_comes_back_identical_when_wiped_and_loaded_again():
     seed_demo(only=SOME_FORCES)
 
     assert fingerprint() == first
+
+
+def test_every_demo_publication_makes_an_open_data_release_the_latest_holding_both_versions_of_kent():
+    seed_demo(only=("kent",))
+
+    assert OpenDataRelease.objects.count() == PublishedResults.objects.count()
+    corrected = PublishedResults.objects.get(version=2)
+    latest = OpenDataRelease.objects.latest_first().first()
+    versions = bytes(latest.files.get(name="versions.csv").content).decode()
+    assert f"kent,{corrected.audit_id},1,false," in versions
+    assert f"kent,{corrected.audit_id},2,true," in versions

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from openpyxl.utils import get_column_letter
 
+from reviews.exchange import bulk
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 from tests.factories import DecisionFactory, force
@@ -95,17 +96,20 @@ def run_import(command: str, path: Path, *args: str) -> tuple[str, str, bool]:
 
 
 # What is stored when a decisions file comes: nothing (a first load, which PostgreSQL writes as it reads), or a
-# decision already.
-LOADS = ["first load", "later load"]
+# decision already, the file adding much to it (written after every rule is checked) or little (PostgreSQL writes
+# its new crimes while it stages the file, and checks the rules after).
+LOADS = ["first load", "later load", "append while loading"]
 
 
-def start_over(load: str) -> None:
+def start_over(load: str, monkeypatch) -> None:
     """Empty the crime record and decision tables and store one decision unless `load` is a first load, with no
-    check left pending (as at the end of a transaction, where an import starts)."""
+    check left pending (as at the end of a transaction, where an import starts). Appending while loading is for a
+    file adding little to what is stored: here, whatever it adds."""
     CrimeRecord.objects.all().delete()
     connection.check_constraints()
-    if load == "later load":
+    if load != "first load":
         DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
+    monkeypatch.setattr(bulk.Appending, "wanted", lambda self, file: load == "append while loading")
 
 
 def schema() -> list[tuple[str, str]]:

@@ -130,7 +130,7 @@ def test_a_dry_run_reports_the_counts_and_saves_nothing(tmp_path):
 @pytest.fixture(params=LOADS)
 def stored(request, db):
     """What is stored before the file comes, so that "nothing written" also means "nothing changed"."""
-    start_over(request.param)
+    start_over(request.param, request.getfixturevalue("monkeypatch"))
     return snapshot()
 
 
@@ -381,10 +381,10 @@ def test_a_decision_judged_in_a_signed_off_audit_cannot_change(tmp_path, supervi
 
 
 @pytest.mark.parametrize("load", LOADS)
-def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path, load):
+def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path, monkeypatch, load):
     counts = []
     for size in (5, 60):
-        start_over(load)
+        start_over(load, monkeypatch)
         rows = [decision_row(crime_reference=f"{size}/{number}") for number in range(size)]
         path = write(tmp_path, csv_bytes(rows))
         with CaptureQueriesContext(connection) as queries:

@@ -2,8 +2,8 @@
 
 A first load (the tables hold no crime record) is copied straight into the tables, with their secondary indexes
 and foreign keys set aside and built again at the end; a later load that adds as many decisions as are stored
-builds them again once after its writes; anything else is written row by row. Whichever way, the rows, the
-rules and the messages are the same, and nothing is kept of a file that breaks one."""
+builds them again once after its writes; one that adds fewer writes its new crimes as it stages them, row by row.
+Whichever way, the rows, the rules and the messages are the same, and nothing is kept of a file that breaks one."""
 
 import threading
 
@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reviews.exchange import bulk, decisions
 from reviews.models import CancellationDecision
-from tests.factories import DecisionFactory, force
+from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force, sign_off
 from tests.reviews.exchange.importing import (
     LOADS,
     csv_bytes,
@@ -94,7 +94,7 @@ def import_file(tmp_path, rows) -> tuple[str, str, bool]:
     return run_import("import_decisions", write(tmp_path, csv_bytes(rows)))
 
 
-def test_a_first_load_stores_what_a_later_load_stores(tmp_path, small_chunks, first_loads):
+def test_a_first_load_stores_what_a_later_load_stores(tmp_path, monkeypatch, small_chunks, first_loads):
     rows = a_file(20)
 
     out, err, ok = import_file(tmp_path, rows)
@@ -105,7 +105,7 @@ def test_a_first_load_stores_what_a_later_load_stores(tmp_path, small_chunks, fi
     assert len(first) == 20
     assert any(row[1] == "K\\3" for row in first)
     assert any(row[-1] == ODD_TEXT for row in first)
-    start_over("later load")
+    start_over("later load", monkeypatch)
 
     out, err, ok = import_file(tmp_path, rows)
 
@@ -228,12 +228,142 @@ def test_the_number_of_queries_grows_with_the_chunks_not_the_rows(tmp_path, monk
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 10)
     monkeypatch.setattr(decisions, "SQLITE_BATCH_ROWS", 10)
     counts = {}
-    for size in (11, 20, 30):
-        start_over(load)
+    for size in (11, 20, 30, 40):
+        start_over(load, monkeypatch)
         with CaptureQueriesContext(connection) as queries:
             assert import_file(tmp_path, a_file(size))[2]
         counts[size] = len(queries)
 
     assert counts[11] == counts[20], "two chunks each"
-    # One COPY (or batched insert) per chunk into the staging table; on a first load, one into each table.
-    assert counts[30] - counts[20] == (2 if load == "first load" and connection.vendor == "postgresql" else 1)
+    per_chunk = counts[30] - counts[20]
+    assert counts[40] - counts[30] == per_chunk
+    # One COPY (or batched insert) per chunk into the staging table; on a first load, one into each table; when
+    # appending while loading, a COPY, the statement writing the chunk's new crimes and their keys' checks.
+    if connection.vendor == "sqlite" or load == "later load":
+        assert per_chunk == 1
+    elif load == "first load":
+        assert per_chunk == 2
+    else:
+        assert 2 < per_chunk <= 10
+
+
+def store_six(tmp_path, monkeypatch, *, then: str) -> None:
+    """Store the first six rows of `a_file`; the next file is imported as `then` (see `LOADS`)."""
+    start_over("first load", monkeypatch)
+    assert import_file(tmp_path, a_file(6))[2]
+    connection.check_constraints()
+    monkeypatch.setattr(bulk.Appending, "wanted", lambda self, file: then == "append while loading")
+
+
+def an_append() -> list[dict[str, str]]:
+    """Two of the six stored rows (one changed, one the same) among fourteen new ones."""
+    rows = a_file(20)
+    rows[0].update(criterion="C4")
+    return rows[:2] + rows[6:]
+
+
+@pytest.fixture(params=["set-wise", "by the triggers"])
+def key_checks(request, monkeypatch):
+    """How the foreign keys of the rows appended are checked: set-wise where the database role may (see
+    `bulk.ForeignKeys`), or by the keys' own triggers, as for a role that may not."""
+    if request.param == "by the triggers":
+        of = bulk.ForeignKeys.of
+
+        def by_the_triggers(tables):
+            keys = of(tables)
+            keys.set_wise = False
+            return keys
+
+        monkeypatch.setattr(bulk.ForeignKeys, "of", staticmethod(by_the_triggers))
+    return request.param
+
+
+@postgresql_only
+def test_appending_while_loading_stores_what_writing_after_the_rules_stores(
+    tmp_path, monkeypatch, small_chunks, key_checks
+):
+    stored = {}
+    for load in ("later load", "append while loading"):
+        before = schema()
+        with CaptureQueriesContext(connection) as queries:
+            store_six(tmp_path, monkeypatch, then=load)
+            out, err, ok = import_file(tmp_path, an_append())
+
+        assert ok, err
+        assert "Imported 16 decisions: 14 new, 1 updated, 1 unchanged." in out
+        assert schema() == before
+        appended = any("decision_import_appended" in query["sql"] for query in queries)
+        assert appended is (load == "append while loading")
+        stored[load] = stored_values()
+    assert stored["append while loading"] == stored["later load"]
+    assert len(stored["later load"]) == 20
+    assert any(row[1] == "NH/26/000000" and row[8] == "C4" for row in stored["later load"])
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ({"criterion": "C9"}, 'row 12, criterion: "C9" is not one of C1-C5'),
+        ({"crime_reference": "NH/26/000006"}, 'row 12, crime_reference: "NH/26/000006" is already in row 4'),
+        (
+            {"crime_reference": "NH/26/000001", "force": "northamptonshire"},
+            'row 12, crime_reference: "NH/26/000001" is already in row 3',
+        ),
+    ],
+    ids=["a row error", "a new reference repeated", "a stored reference repeated"],
+)
+def test_appending_while_loading_a_file_that_breaks_a_rule_keeps_nothing(
+    tmp_path, monkeypatch, small_chunks, key_checks, broken, message
+):
+    rows = an_append()
+    assert rows[10]["force"] == rows[2]["force"] == "kent"
+    rows[10].update(broken)  # row 12 of the file: the header is row 1
+    rows[-1]["force"] = "Nowhere"
+    store_six(tmp_path, monkeypatch, then="append while loading")
+    before = snapshot()
+
+    out, err, ok = import_file(tmp_path, rows)
+
+    assert not ok
+    assert message in err
+    assert f'row {len(rows) + 1}, force: no force called "Nowhere"' in err, "every error is reported"
+    assert snapshot() == before
+
+
+@postgresql_only
+def test_appending_while_loading_keeps_signed_off_evidence(tmp_path, monkeypatch, small_chunks, supervisor):
+    store_six(tmp_path, monkeypatch, then="append while loading")
+    decision = CancellationDecision.objects.get(crime_record__reference="NH/26/000000")
+    audit = AuditFactory(name="Signed off 2026", force=decision.force)
+    ReviewFactory(audit=audit, decision=decision)
+    sign_off(audit, by=supervisor)
+    before = snapshot()
+
+    out, err, ok = import_file(tmp_path, an_append())
+
+    assert not ok
+    assert 'row 2, crime_reference: "NH/26/000000" is reviewed in the signed-off audit "Signed off 2026"' in err
+    assert snapshot() == before
+
+
+@postgresql_only
+@pytest.mark.parametrize("set_wise", [True, False], ids=["set-wise", "by the triggers"])
+def test_the_keys_of_the_rows_appended_are_checked(set_wise):
+    names = bulk.table_names()
+    keys = bulk.ForeignKeys.of([names["record"], names["decision"]])
+    if set_wise and not keys.set_wise:
+        pytest.skip("the database role may not set session_replication_role")
+    keys.set_wise = set_wise
+    insert = (
+        "INSERT INTO reviews_crimerecord (force_id, reference, offence_category, offence_code, recorded_on)"
+        " VALUES (%s, 'NH/1', 'other', '', '2026-01-01') RETURNING id"
+    )
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        with keys.checked_set_wise(cursor):
+            cursor.execute(insert, [10**9])
+            (added,) = cursor.fetchone()
+        with pytest.raises(IntegrityError, match="reviews_crimerecord_force_id"):
+            keys.check(cursor, {names["record"]: (added, added)})
+        transaction.set_rollback(True)

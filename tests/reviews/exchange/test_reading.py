@@ -38,7 +38,7 @@ SAVE_AS_CSV = "Save the file as CSV UTF-8 and try again."
 
 @pytest.fixture(params=LOADS)
 def stored(request, db):
-    start_over(request.param)
+    start_over(request.param, request.getfixturevalue("monkeypatch"))
     return snapshot()
 
 

@@ -269,8 +269,11 @@ def assert_export_matches_page(page_rows, export_rows, categories):
             label = category.label
             cell = shown[label]
             if cell == "not audited" or cell.startswith("none judged"):
-                assert exported[f"{label}: incorrect %"] == cell.split(" (")[0]
+                # Numeric cells stay empty; the status column says why.
+                assert exported[f"{label}: incorrect %"] in ("", None)
+                assert exported[f"{label}: status"] in (cell.split(" (")[0], "not sampled")
                 continue
+            assert exported[f"{label}: status"] in ("", None)
             rate, lower, upper, incorrect, judged = re.fullmatch(
                 r"([\d.]+)% \(([\d.]+)% to ([\d.]+)%\) (\d+) of (\d+) incorrect", cell
             ).groups()
@@ -312,7 +315,11 @@ def test_the_exported_figures_are_the_published_ones(client, supervisor, audits)
     assert northants["Other sexual offences: interval to %"] == "30.1"
     assert northants["Victims not told"] == "2 of 24"
     assert northants["Figures"] == "Signed-off audits only"
-    assert rows["Cumbria Constabulary"]["Rape: incorrect %"] == "not audited"
+    assert rows["Cumbria Constabulary"]["Rape: incorrect %"] == ""
+    assert rows["Cumbria Constabulary"]["Rape: status"] == "not audited"
+    assert rows["Cumbria Constabulary"]["Victims not told: number"] == ""
+    assert rows["Cumbria Constabulary"]["Victims: status"] == "not audited"
+    assert rows["Essex Police"]["Rape: status"] == "not sampled"
     assert rows["Cumbria Constabulary"]["Latest audit"] == "not audited"
     assert len(rows) == 43
 
@@ -433,7 +440,8 @@ def test_the_exports_end_with_the_national_rates_the_page_shows(client, supervis
         for category in OffenceCategory.audited():
             incorrect, rate = shown[category.label]
             if rate == "not audited":
-                assert national[f"{category.label}: incorrect %"] == "not audited"
+                assert national[f"{category.label}: incorrect %"] in ("", None)
+                assert national[f"{category.label}: status"] == "not audited"
                 continue
             exported = (
                 f"{float(national[f'{category.label}: incorrect %']):.1f}% "
@@ -454,7 +462,8 @@ def test_a_category_reviewed_but_never_judged_has_no_rate_and_says_why(client, s
     exported = {row["Force"]: row for row in csv_table(client.get(reverse("national_comparison"), {"_export": "csv"}))}
 
     assert shown["Kent Police"]["Rape"] == "none judged (3 cannot tell)"
-    assert exported["Kent Police"]["Rape: incorrect %"] == "none judged"
+    assert exported["Kent Police"]["Rape: incorrect %"] == ""
+    assert exported["Kent Police"]["Rape: status"] == "none judged"
     assert exported["Kent Police"]["Rape: cannot tell"] == "3"
     assert shown["Essex Police"]["Rape"] == "not audited"
 
