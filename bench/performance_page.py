@@ -172,12 +172,12 @@ def upload_page_lines(figures: dict) -> list[str]:
     upload = figures.get("upload_page")
     if not upload:
         return []
-    lines = [
+    description = (
         "The same extract, into empty tables, through the upload page and the queue: gunicorn and a `jobs_worker` "
         'process with the production settings; a signed-in data steward uploads it with "check only" off and '
-        "reads the job's `status.json` until it is done.",
-        "",
-    ]
+        "reads the job's `status.json` until it is done."
+    )
+    lines = [textwrap.fill(description, width=115, break_long_words=False, break_on_hyphens=False), ""]
     lines += table(["through the upload page", "seconds"], [[label, upload[key]] for key, label in UPLOAD_PAGE_STEPS])
     ok = upload["times_command"] <= upload["target_times_command"]
     target = f"at most {cell(upload['target_times_command'])}"
