@@ -8,7 +8,7 @@ queries over the staging table, and so are the writes: crime records and decisio
 a statement each. The file is never held whole in memory, and the number of queries grows only with the chunks
 (`bulk.CHUNK_ROWS` rows each), not the rows. PostgreSQL's faster paths are in `reviews.exchange.bulk`: a first
 load into empty tables, and a file adding little to a large store, whose new crimes are written as each chunk is
-staged (`bulk.Appending`); the rules and writes after the load then see only the rows not written yet.
+staged (`appending.Appending`); the rules and writes after the load then see only the rows not written yet.
 """
 
 from collections.abc import Callable, Iterator
@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 
 from forces.models import Force
 from reviews.errors import ImportFileError, ImportRefused
+from reviews.exchange.appending import Appending
 from reviews.exchange.bulk import (
     DECISION_INSERT,
     DECISION_VALUES,
@@ -31,7 +32,6 @@ from reviews.exchange.bulk import (
     STAGING,
     STAGING_COLUMNS,
     WORK_MEM,
-    Appending,
     CheckedChunks,
     Counts,
     SecondaryIndexes,
@@ -78,40 +78,20 @@ def decisions_import(
     parser = DecisionRowParser()
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # Room for the joins between the file and what is stored to stay in memory; the planner's
-                    # just-in-time compiling costs more than it saves on statements that run once.
-                    cursor.execute(
-                        "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM]
-                    )
-                report = None
-                if not dry_run:
-                    report = first_load(
-                        file, max_size=max_size, parser=parser, progress=progress, listed_errors=listed_errors
-                    )
-                if report is not None:
-                    return report
+            _use_room_to_join()
+            report = None if dry_run else _first_load(file, max_size, parser, progress, listed_errors)
+            if report is not None:
+                return report
             # From the start of the file: a first load that found something wrong has been undone.
             progress.phase(READING)
             table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=True)
             report = ImportReport(
-                format_name="decisions",
-                dry_run=dry_run,
-                notices=table.notices,
-                listed=listed_errors,
-                on_error=errors,
+                format_name="decisions", dry_run=dry_run, notices=table.notices, listed=listed_errors, on_error=errors
             )
             progress.phase(CHECKING, total=table.total)
             stage = _Staging(progress=progress, appending_file=None if dry_run else file)
             stage.load(checked_rows(table, parser, report), report=report)
-            if report.rows == 0:
-                raise ImportFileError(NO_RECORDS)
-            if not stage.index_unique():
-                report.merge_errors(stage.repeated_rows(report))
-            report.merge_errors(stage.signed_off_changes(report))
-            if not report.ok:
-                raise ImportRefused(report)
+            _check_between_rows(stage, report)
             counts = stage.counts()
             report.new, report.updated, report.unchanged = counts.new, counts.updated, counts.unchanged
             if not dry_run:
@@ -124,6 +104,32 @@ def decisions_import(
         _drop_staging_outside_transaction()
         raise
     return report
+
+
+def _use_room_to_join() -> None:
+    """On PostgreSQL, room for the joins between the file and what is stored to stay in memory, for the import's
+    transaction; and no just-in-time compiling, which costs more than it saves on statements that run once."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM])
+
+
+def _first_load(file, max_size, parser, progress, listed_errors) -> ImportReport | None:
+    """On PostgreSQL, the first load's report when the tables were empty (`bulk.first_load`); None otherwise."""
+    if connection.vendor != "postgresql":
+        return None
+    return first_load(file, max_size=max_size, parser=parser, progress=progress, listed_errors=listed_errors)
+
+
+def _check_between_rows(stage: "_Staging", report: ImportReport) -> None:
+    """The rules between the staged rows and what is stored; `ImportRefused` when any row broke a rule."""
+    if report.rows == 0:
+        raise ImportFileError(NO_RECORDS)
+    if not stage.index_unique():
+        report.merge_errors(stage.repeated_rows(report))
+    report.merge_errors(stage.signed_off_changes(report))
+    if not report.ok:
+        raise ImportRefused(report)
 
 
 def _drop_staging_outside_transaction() -> None:

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from openpyxl.utils import get_column_letter
 
-from reviews.exchange import bulk
+from reviews.exchange import appending
 from reviews.exchange.reading import DECISION_FILE, REVIEW_FILE
 from reviews.models import Audit, CancellationDecision, CrimeRecord, Review
 from tests.factories import DecisionFactory, force
@@ -101,15 +101,17 @@ def run_import(command: str, path: Path, *args: str) -> tuple[str, str, bool]:
 LOADS = ["first load", "later load", "append while loading"]
 
 
-def start_over(load: str, monkeypatch) -> None:
+def start_over(load: str, monkeypatch=None) -> None:
     """Empty the crime record and decision tables and store one decision unless `load` is a first load, with no
     check left pending (as at the end of a transaction, where an import starts). Appending while loading is for a
-    file adding little to what is stored: here, whatever it adds."""
+    file adding little to what is stored: here, whatever it adds (given `monkeypatch`; without it, the import
+    decides as it would, which for a file of a few rows is not to)."""
     CrimeRecord.objects.all().delete()
     connection.check_constraints()
     if load != "first load":
         DecisionFactory(crime_record__reference="stored", crime_record__force=force("hampshire"))
-    monkeypatch.setattr(bulk.Appending, "wanted", lambda self, file: load == "append while loading")
+    if monkeypatch is not None:
+        monkeypatch.setattr(appending.Appending, "wanted", lambda self, file: load == "append while loading")
 
 
 def schema() -> list[tuple[str, str]]:

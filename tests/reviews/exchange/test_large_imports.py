@@ -12,7 +12,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from reviews.exchange import bulk, decisions
+from reviews.exchange import appending, bulk, decisions
 from reviews.models import CancellationDecision
 from tests.factories import AuditFactory, DecisionFactory, ReviewFactory, force, sign_off
 from tests.reviews.exchange.importing import (
@@ -252,7 +252,7 @@ def store_six(tmp_path, monkeypatch, *, then: str) -> None:
     start_over("first load", monkeypatch)
     assert import_file(tmp_path, a_file(6))[2]
     connection.check_constraints()
-    monkeypatch.setattr(bulk.Appending, "wanted", lambda self, file: then == "append while loading")
+    monkeypatch.setattr(appending.Appending, "wanted", lambda self, file: then == "append while loading")
 
 
 def an_append() -> list[dict[str, str]]:
@@ -265,16 +265,16 @@ def an_append() -> list[dict[str, str]]:
 @pytest.fixture(params=["set-wise", "by the triggers"])
 def key_checks(request, monkeypatch):
     """How the foreign keys of the rows appended are checked: set-wise where the database role may (see
-    `bulk.ForeignKeys`), or by the keys' own triggers, as for a role that may not."""
+    `appending.ForeignKeys`), or by the keys' own triggers, as for a role that may not."""
     if request.param == "by the triggers":
-        of = bulk.ForeignKeys.of
+        of = appending.ForeignKeys.of
 
         def by_the_triggers(tables):
             keys = of(tables)
             keys.set_wise = False
             return keys
 
-        monkeypatch.setattr(bulk.ForeignKeys, "of", staticmethod(by_the_triggers))
+        monkeypatch.setattr(appending.ForeignKeys, "of", staticmethod(by_the_triggers))
     return request.param
 
 
@@ -351,7 +351,7 @@ def test_appending_while_loading_keeps_signed_off_evidence(tmp_path, monkeypatch
 @pytest.mark.parametrize("set_wise", [True, False], ids=["set-wise", "by the triggers"])
 def test_the_keys_of_the_rows_appended_are_checked(set_wise):
     names = bulk.table_names()
-    keys = bulk.ForeignKeys.of([names["record"], names["decision"]])
+    keys = appending.ForeignKeys.of([names["record"], names["decision"]])
     if set_wise and not keys.set_wise:
         pytest.skip("the database role may not set session_replication_role")
     keys.set_wise = set_wise

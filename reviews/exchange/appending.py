@@ -1,0 +1,219 @@
+"""Appending to what is stored: a later decisions import that adds less than half as many decisions as are stored
+writes its new crimes a chunk at a time as it stages them, while the next chunk is checked, with their foreign keys
+checked a query per chunk rather than a trigger per row where the database role allows (PostgreSQL only)."""
+
+import contextlib
+import io
+from typing import IO, NamedTuple
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from reviews.exchange.bulk import CHUNK_ROWS, DECISION_INSERT, DECISION_VALUES, MATCH_RECORD, RECORD_COLUMNS, staged
+
+APPENDED = "decision_import_appended"
+# About the size of a row of a decisions file in CSV (the national extract's is 206 bytes): what estimates the rows
+# of a file from its size, for deciding whether to append while loading.
+APPEND_BYTES_PER_ROW = 200
+REST = "decision_import_rest"
+
+
+class Appending:
+    """New crimes written as the file is staged, a chunk at a time, so that the database maintains the tables'
+    indexes for one chunk while the next is read and checked in Python, and the cost of adding a row neither waits
+    for the whole file nor grows with what is stored (each row is an index lookup, not a scan of the tables).
+
+    A chunk's rows whose force and crime reference are not stored yet get their crime record and decision in one
+    statement; a reference already stored (or given earlier in the file) is left in the staging table for the usual
+    rules and writes after the load, which see only the rows not appended (`rest`). Nothing is weakened: the
+    repeat-in-file check still runs over every staged row, any error still refuses the whole import (rolling back
+    what was appended), and every foreign key of the rows appended is checked as soon as their chunk is written
+    (`ForeignKeys`)."""
+
+    def __init__(self, names: dict[str, str]):
+        self.names = {**names, "appended": connection.ops.quote_name(APPENDED)}
+        self.appended = 0
+        self.after_row = 0
+        self.keys: ForeignKeys | None = None
+
+    def prepare(self, file: IO[bytes]) -> bool:
+        """Get ready to append while `file` is loaded, if that is the faster way (`wanted`); whether it is."""
+        if not self.wanted(file):
+            return False
+        with connection.cursor() as cursor:
+            # Each chunk is found by its row numbers, which only grow.
+            cursor.execute(f"CREATE INDEX decision_import_staging_row ON {self.names['staging']} (row_number)")
+            # Left by an earlier import in the same transaction, if any, as the staging table may be.
+            cursor.execute(f"DROP TABLE IF EXISTS {self.names['appended']}, {connection.ops.quote_name(REST)}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.names['appended']} (row_number integer NOT NULL) ON COMMIT DROP"
+            )
+        self.keys = ForeignKeys.of([self.names["record"], self.names["decision"]])
+        return True
+
+    def wanted(self, file: IO[bytes]) -> bool:
+        """Whether `file` has two chunks or more, so that checking one overlaps writing the other, and adds less
+        than half as many decisions as are stored (otherwise setting the indexes aside for the writes is cheaper,
+        `SecondaryIndexes`). Its rows are estimated from its size."""
+        position = file.tell()
+        rows = file.seek(0, io.SEEK_END) // APPEND_BYTES_PER_ROW
+        file.seek(position)
+        if rows < 2 * CHUNK_ROWS:
+            return False
+        with connection.cursor() as cursor:
+            # Counts no further than needed, so a large table costs no more than the file does.
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.names['decision']} LIMIT %s) stored", [2 * rows])
+            return cursor.fetchone()[0] >= 2 * rows
+
+    def chunk(self, cursor) -> None:
+        """Write the new crimes among the rows staged since the last chunk, and check their foreign keys."""
+        with self.keys.checked_set_wise(cursor):
+            cursor.execute(
+                (
+                    # One row per crime reference of the chunk (a repeat is refused later, by the staging table's key).
+                    "WITH s AS MATERIALIZED (SELECT DISTINCT ON (force_id, reference) * FROM {staging}"
+                    " WHERE row_number > %s ORDER BY force_id, reference, row_number),"
+                    " c AS (INSERT INTO {record} (" + RECORD_COLUMNS + ") SELECT " + staged(RECORD_COLUMNS) + " FROM s"
+                    " ON CONFLICT (force_id, reference) DO NOTHING RETURNING id, force_id, reference, recorded_on),"
+                    " d AS ("
+                    + DECISION_INSERT
+                    + " SELECT c.id, c.force_id, c.recorded_on, "
+                    + staged(DECISION_VALUES)
+                    + " FROM c JOIN s ON "
+                    + MATCH_RECORD
+                    + " RETURNING id),"
+                    " a AS (INSERT INTO {appended} (row_number) SELECT s.row_number FROM c JOIN s ON "
+                    + MATCH_RECORD
+                    + ") SELECT (SELECT COUNT(*) FROM d), (SELECT MAX(row_number) FROM s),"
+                    " (SELECT MIN(id) FROM c), (SELECT MAX(id) FROM c),"
+                    " (SELECT MIN(id) FROM d), (SELECT MAX(id) FROM d)"
+                ).format(**self.names),
+                [self.after_row],
+            )
+            appended, last_row, *id_ranges = cursor.fetchone()
+        self.appended += appended
+        self.after_row = last_row if last_row is not None else self.after_row
+        if appended:
+            self.keys.check(
+                cursor,
+                {
+                    self.names["record"]: (id_ranges[0], id_ranges[1]),
+                    self.names["decision"]: (id_ranges[2], id_ranges[3]),
+                },
+            )
+
+    def rest(self) -> str:
+        """The staged rows not appended, in a table of their own indexed as the staging table is; its name."""
+        names = {**self.names, "rest": connection.ops.quote_name(REST)}
+        with connection.cursor() as cursor:
+            for statement in (
+                "CREATE TEMPORARY TABLE {rest} ON COMMIT DROP AS SELECT * FROM {staging} s"
+                " WHERE NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)",
+                "CREATE UNIQUE INDEX decision_import_rest_key ON {rest} (force_id, reference)",
+                "ANALYZE {rest}",
+            ):
+                cursor.execute(statement.format(**names))
+        return names["rest"]
+
+
+class _ForeignKey(NamedTuple):
+    table: str
+    name: str
+    columns: list[str]
+    referenced: str
+    # Whether the referenced table is one of those the import appends to.
+    among: bool
+    referenced_columns: list[str]
+    deferred: bool
+
+
+class ForeignKeys:
+    """The foreign keys of the tables an import appends to, from the database's catalogue, and two ways of checking
+    them for the rows a statement adds.
+
+    Where the database role may set `session_replication_role` (a superuser, or a role granted that right), the
+    statement runs without the keys' row-by-row triggers, and each key is then checked in one query over the rows
+    added, with the rows they refer to in other tables locked as the triggers would lock them (`FOR KEY SHARE`, so
+    that no one deletes a force meanwhile). That needs the tables to have no triggers but those of foreign keys,
+    which the catalogue says. Otherwise the triggers run, and the keys deferred to the commit are checked at once
+    (`SET CONSTRAINTS ... IMMEDIATE`), while the next chunk is read. Either way the constraints stay valid and every
+    row added is checked: the first costs a few queries a chunk instead of one per row and key."""
+
+    def __init__(self, keys: list[_ForeignKey], *, set_wise: bool):
+        self.keys = keys
+        self.set_wise = set_wise
+        self.deferred = ", ".join(f"{key.name}" for key in keys if key.deferred)
+
+    @classmethod
+    def of(cls, tables: list[str]) -> "ForeignKeys":
+        regclasses = ", ".join(f"'{table}'::regclass" for table in tables)
+        keys, matches = [], []
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(
+                    "SELECT quote_ident(c.conname), c.confrelid::regclass::text, c.confrelid IN (" + regclasses + "),"
+                    " c.condeferred, c.confmatchtype,"
+                    " ARRAY(SELECT quote_ident(attname) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n)"
+                    "  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY n),"
+                    " ARRAY(SELECT quote_ident(attname) FROM unnest(c.confkey) WITH ORDINALITY k(attnum, n)"
+                    "  JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY n)"
+                    f" FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = '{table}'::regclass ORDER BY 1"
+                )
+                for name, referenced, among, deferred, match, columns, referenced_columns in cursor.fetchall():
+                    keys.append(_ForeignKey(table, name, columns, referenced, among, referenced_columns, deferred))
+                    matches.append(match)
+            # Any trigger other than a foreign key's would be skipped too; a MATCH FULL key is checked otherwise.
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger t LEFT JOIN pg_constraint c ON c.oid = t.tgconstraint"
+                f" WHERE t.tgrelid IN ({regclasses}) AND t.tgenabled <> 'D' AND c.contype IS DISTINCT FROM 'f' LIMIT 1"
+            )
+            set_wise = cursor.fetchone() is None and all(match == "s" for match in matches)
+            if set_wise:
+                try:
+                    with transaction.atomic():
+                        cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+                except DatabaseError:
+                    set_wise = False
+        return cls(keys, set_wise=set_wise)
+
+    @contextlib.contextmanager
+    def checked_set_wise(self, cursor):
+        """Run the statements within without the keys' triggers, when the keys are checked set-wise."""
+        if not self.set_wise:
+            yield
+            return
+        cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+
+    def check(self, cursor, added: dict[str, tuple[int | None, int | None]]) -> None:
+        """Check the keys of the rows just added (for each table, the rows whose ids are in the range given: there
+        may be others' among them, which are checked too) or, with the triggers, the checks they deferred."""
+        if not self.set_wise:
+            if self.deferred:
+                cursor.execute(f"SET CONSTRAINTS {self.deferred} IMMEDIATE")
+                cursor.execute(f"SET CONSTRAINTS {self.deferred} DEFERRED")
+            return
+        for key in self.keys:
+            first, last = added.get(key.table, (None, None))
+            if first is None:
+                continue
+            columns = ", ".join(f"n.{column}" for column in key.columns)
+            present = " AND ".join(f"n.{column} IS NOT NULL" for column in key.columns)
+            keys = f"SELECT DISTINCT {columns} FROM {key.table} n WHERE n.id BETWEEN %s AND %s AND {present}"
+            match = " AND ".join(
+                f"r.{theirs} = k.{ours}" for ours, theirs in zip(key.columns, key.referenced_columns, strict=True)
+            )
+            # The keys are distinct and the rows they refer to unique: as many of those as keys means none is
+            # missing. Rows of other tables are locked, as the triggers lock them; rows of the two tables that the
+            # rows added refer to were added by this import, and no one else sees them.
+            lock = "" if key.among else " FOR KEY SHARE OF r"
+            cursor.execute(
+                f"WITH k AS MATERIALIZED ({keys}), found AS (SELECT 1 FROM {key.referenced} r"
+                f" WHERE EXISTS (SELECT 1 FROM k WHERE {match}){lock})"
+                " SELECT 1 WHERE (SELECT COUNT(*) FROM k) > (SELECT COUNT(*) FROM found)",
+                [first, last],
+            )
+            if cursor.fetchone() is not None:
+                raise IntegrityError(f'insert into {key.table} violates foreign key constraint "{key.name}"')
