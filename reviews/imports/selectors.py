@@ -62,7 +62,9 @@ def import_job_status(job: ImportJob) -> dict:
         "estimate_seconds_left": _estimate(live) if job.state == ImportState.RUNNING else None,
         "finished": job.is_finished,
         "can_cancel": not job.is_finished,
-        "can_import": job.check_only and passed and following is None and bool(job.upload),
+        "can_import": (
+            job.check_only and passed and following is None and bool(job.upload) and job.upload_deleted_at is None
+        ),
         "import_id": following.pk if following else None,
     }
 

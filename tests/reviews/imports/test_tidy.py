@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from reviews.imports.selectors import import_job_status
 from reviews.models import ImportJob, ImportKind, ImportState
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,16 @@ def test_an_old_check_keeps_the_file_its_import_is_still_running_on(data_steward
     check.refresh_from_db()
     assert check.upload_deleted_at is None
     assert running.upload.storage.exists(running.upload.name)
+
+
+def test_a_check_whose_file_was_tidied_away_is_no_longer_offered_for_import(data_steward):
+    check = stored_job(by=data_steward, days_old=31, check_only=True, counts={"new": 1, "updated": 0, "unchanged": 0})
+    assert import_job_status(check)["can_import"]
+
+    tidy()
+
+    check.refresh_from_db()
+    assert not import_job_status(check)["can_import"]
 
 
 def test_the_days_kept_cannot_be_negative(data_steward):
