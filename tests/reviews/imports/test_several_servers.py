@@ -150,6 +150,32 @@ def followed(session: requests.Session, url: str, processes) -> dict:
     return wait_until(status, within=120, what=f"{url} to finish", processes=processes)
 
 
+def sign_in(browser: requests.Session, server: str) -> None:
+    token = csrf_token(browser, f"{server}/sign-in/")
+    signed_in = browser.post(
+        f"{server}/sign-in/",
+        data={"csrfmiddlewaretoken": token, "username": "steward", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed_in.status_code == 302, signed_in.text[:500]
+
+
+def upload_for_a_check(browser: requests.Session, server: str, extract) -> int:
+    """The id of the job that checks `extract`, uploaded through `server`'s upload page."""
+    token = csrf_token(browser, f"{server}/imports/")
+    with extract.open("rb") as file:
+        uploaded = browser.post(
+            f"{server}/imports/",
+            data={"csrfmiddlewaretoken": token, "kind": "decisions", "check_only": "on"},
+            files={"file": ("extract.csv", file, "text/csv")},
+            allow_redirects=False,
+            timeout=60,
+        )
+    assert uploaded.status_code == 302, uploaded.text[:2000]
+    return int(JOB_PAGE.search(uploaded.headers["Location"]).group(1))
+
+
 def test_an_upload_through_one_server_is_followed_and_imported_through_another(servers, redis_url, tmp_path):
     import redis
     from rq import Queue
@@ -159,28 +185,9 @@ def test_an_upload_through_one_server_is_followed_and_imported_through_another(s
     extract = write_national_extract(tmp_path / "extract.csv", rows=ROWS)
     browser = requests.Session()
 
-    # Signed in through the first server...
-    token = csrf_token(browser, f"{first}/sign-in/")
-    signed_in = browser.post(
-        f"{first}/sign-in/",
-        data={"csrfmiddlewaretoken": token, "username": "steward", "password": PASSWORD},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert signed_in.status_code == 302, signed_in.text[:500]
-
-    # ...uploads the file there, for a check...
-    token = csrf_token(browser, f"{first}/imports/")
-    with extract.open("rb") as file:
-        uploaded = browser.post(
-            f"{first}/imports/",
-            data={"csrfmiddlewaretoken": token, "kind": "decisions", "check_only": "on"},
-            files={"file": ("extract.csv", file, "text/csv")},
-            allow_redirects=False,
-            timeout=60,
-        )
-    assert uploaded.status_code == 302, uploaded.text[:2000]
-    check_id = int(JOB_PAGE.search(uploaded.headers["Location"]).group(1))
+    # Signed in through the first server, uploads the file there, for a check...
+    sign_in(browser, first)
+    check_id = upload_for_a_check(browser, first, extract)
 
     # ...follows the check through the second, with the same session...
     check = followed(browser, f"{second}/imports/{check_id}/status.json", processes)
