@@ -24,6 +24,7 @@ from reviews.models import (
     CancellationDecision,
     CrimeRecord,
     ImportKind,
+    ImportVia,
     PublishedResults,
     Review,
 )
@@ -101,7 +102,7 @@ class ExchangeFormatAdminMixin(RecordedExportMixin, ExportMixin):
         data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
         form = ImportUploadForm(data, files, kind=self.import_kind)
         if form.is_bound and form.is_valid():
-            job, _ = form.save(by=request.user)
+            job, _ = form.save(by=request.user, via=ImportVia.DATA_ADMINISTRATION)
             if job is not None:
                 return HttpResponseRedirect(job.get_absolute_url())
         context = {

@@ -1364,6 +1364,11 @@ class ImportState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class ImportVia(models.TextChoices):
+    UPLOAD_PAGE = "upload page", "Upload page"
+    DATA_ADMINISTRATION = "data administration", "Data administration"
+
+
 # States an import job never leaves.
 IMPORT_FINISHED_STATES = (ImportState.DONE, ImportState.FAILED, ImportState.CANCELLED)
 
@@ -1394,6 +1399,12 @@ class ImportJob(models.Model):
     kind = models.CharField(max_length=10, choices=ImportKind.choices)
     check_only = models.BooleanField(default=True, help_text="Check the whole file and report; save nothing.")
     reopen_approved = models.BooleanField(default=False)
+    via = models.CharField(
+        max_length=20,
+        choices=ImportVia.choices,
+        default=ImportVia.UPLOAD_PAGE,
+        help_text="The page the file was uploaded through, for the access records.",
+    )
     upload = models.FileField(upload_to=_import_upload_path, max_length=200, blank=True)
     file_name = models.CharField(max_length=255)
     file_size = models.PositiveBigIntegerField(default=0)

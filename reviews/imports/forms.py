@@ -14,7 +14,7 @@ from django.utils import timezone
 from reviews.errors import ImportFileError
 from reviews.imports.selectors import import_jobs_visible
 from reviews.imports.services import import_job_create
-from reviews.models import ImportJob, ImportKind
+from reviews.models import ImportJob, ImportKind, ImportVia
 
 # The same file, of the same kind and for the same step, sent again by the same person this soon after is taken
 # for a second click on the button (or the browser sending the form again), not a new upload.
@@ -67,7 +67,7 @@ class ImportUploadForm(forms.Form):
             cleaned["reopen_approved"] = False
         return cleaned
 
-    def save(self, *, by) -> tuple[ImportJob | None, bool]:
+    def save(self, *, by, via: str = ImportVia.UPLOAD_PAGE) -> tuple[ImportJob | None, bool]:
         """Create the job for this valid form: (the job, True), or (the job made of the same upload moments ago,
         False) for a double submit. A file `import_job_create` refuses (empty, too large) goes on the form as the
         file's error: (None, False).
@@ -101,6 +101,7 @@ class ImportUploadForm(forms.Form):
                     check_only=data["check_only"],
                     reopen_approved=data["reopen_approved"],
                     by=by,
+                    via=via,
                 )
             except ImportFileError as error:
                 self.add_error("file", str(error))

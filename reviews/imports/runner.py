@@ -163,7 +163,7 @@ def _finish(job: ImportJob, *, state, report: ImportReport | None, message: str,
                 "format": job.kind,
                 "row_count": report.rows,
                 "counts": fields["counts"],
-                "via": "upload page",
+                "via": job.via,
                 "import_job": job.pk,
             },
         )

@@ -11,7 +11,7 @@ from reviews.errors import ImportJobRefused
 from reviews.exchange.reading import size_check
 from reviews.imports.tasks import run_import_job
 from reviews.imports.tracking import cancel_ask
-from reviews.models import IMPORT_FINISHED_STATES, ImportJob, ImportKind, ImportState
+from reviews.models import IMPORT_FINISHED_STATES, ImportJob, ImportKind, ImportState, ImportVia
 
 NOT_PASSED = "Only a check that found no errors can be imported. Correct the file and upload it again."
 FILE_GONE = "The uploaded file has been deleted since it was checked. Upload it again."
@@ -19,11 +19,14 @@ ALREADY_IMPORTED = "This file is already being imported, or has been: nothing wa
 ALREADY_FINISHED = "This job has already finished: nothing was changed."
 
 
-def import_job_create(*, upload, kind: str, check_only: bool, reopen_approved: bool = False, by) -> ImportJob:
+def import_job_create(
+    *, upload, kind: str, check_only: bool, reopen_approved: bool = False, by, via: str = ImportVia.UPLOAD_PAGE
+) -> ImportJob:
     """Store the uploaded file and queue a job that checks it (`check_only`) or imports it, for `by`.
 
     Raises `ImportFileError` for a file that is empty or over the size limit, before anything is stored.
-    `reopen_approved` applies to reviews files only (see `reviews_import`)."""
+    `reopen_approved` applies to reviews files only (see `reviews_import`); `via` names the page the file came
+    through, for the access record of the import."""
     size_check(upload.size)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -37,6 +40,7 @@ def import_job_create(*, upload, kind: str, check_only: bool, reopen_approved: b
         file_size=upload.size,
         file_sha256=digest.hexdigest(),
         created_by=by,
+        via=via,
     )
     with transaction.atomic():
         job.upload.save("upload", upload, save=False)
@@ -67,6 +71,7 @@ def import_job_confirm(*, job: ImportJob, by) -> ImportJob:
             file_sha256=check.file_sha256,
             checked_by=check,
             created_by=by,
+            via=check.via,
         )
         _queue(follow)
     return follow

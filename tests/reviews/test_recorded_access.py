@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccessAction, AccessRecord
+from reviews.imports.runner import import_job_run
+from reviews.models import ImportJob
 from tests.factories import DecisionFactory, UserFactory
 from tests.reviews.exchange.importing import csv_bytes, decision_row, run_import, write
-from tests.reviews.exchange.test_admin_imports import DECISIONS_CONFIRM, DECISIONS_IMPORT, confirm, upload
+from tests.reviews.exchange.test_admin_imports import DECISIONS_IMPORT, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +33,13 @@ def test_a_download_is_recorded_with_its_table_filters_and_row_count(client, sup
 
 def test_a_confirmed_admin_import_and_an_admin_export_are_recorded(client, data_steward):
     client.force_login(data_steward)
-    dry_run = upload(client, DECISIONS_IMPORT, csv_bytes([decision_row()]), name="force-extract.csv")
-    assert not AccessRecord.objects.filter(action=AccessAction.IMPORTED).exists(), "a dry run imports nothing"
+    upload(client, DECISIONS_IMPORT, csv_bytes([decision_row()]), name="force-extract.csv", check_only="on")
+    check = ImportJob.objects.get()
+    import_job_run(job_id=check.pk)
+    assert not AccessRecord.objects.filter(action=AccessAction.IMPORTED).exists(), "a check imports nothing"
 
-    confirm(client, DECISIONS_CONFIRM, dry_run)
+    client.post(reverse("imports:confirm", args=[check.pk]))
+    import_job_run(job_id=ImportJob.objects.get(checked_by=check).pk)
     export = reverse("admin:reviews_cancellationdecision_export")
     form = client.get(export).context["form"]
     fields = {name: "on" for name, field in form.fields.items() if field.initial is True}
