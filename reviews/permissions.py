@@ -96,9 +96,10 @@ def forces_visible_to(user) -> QuerySet[Force]:
 
 def may_read_open_data(user) -> bool:
     """The open data package holds published figures only, which forces, commissioners and journalists quote: anyone
-    when `RESULTS_PUBLIC` says the results are public, otherwise anyone signed in with a role (a force contact
-    included: the package holds nothing that was not published)."""
-    return settings.RESULTS_PUBLIC or has_role(user, *Role.values)
+    when `RESULTS_PUBLIC` says the results are public, otherwise audit staff. A force contact is not, while the
+    results are not public: the package holds every force's figures, and a force contact sees nothing of any other
+    force until then."""
+    return settings.RESULTS_PUBLIC or is_audit_staff(user)
 
 
 def may_be_given_reviews(user) -> bool:

@@ -110,7 +110,7 @@ def test_an_unexpected_error_shows_the_service_error_page_without_details(client
             "supervisor",
             ["Home", "Plan an audit", "Disagreements", "National comparison", "Actions", "Open data", "Access records"],
         ),
-        ("force_contact", ["Home", "Your force's results", "Actions", "Open data"]),
+        ("force_contact", ["Home", "Your force's results", "Actions"]),
         (
             "data_steward",
             ["Home", "National comparison", "Actions", "Open data", "Imports", "Access records", "Data administration"],

@@ -150,11 +150,11 @@ MATRIX: dict[str, Row] = {
     ),
     # A force contact is sent on to their own force's results.
     "national_comparison": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=302),
-    # The open data package holds published figures only: anyone signed in with a role reads it (and anyone at
-    # all when DJANGO_RESULTS_PUBLIC says the results are public: tests/reviews/results/test_open_data.py).
-    "open_data": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=200),
+    # The open data package holds every force's published figures: audit staff read it, a force contact does not
+    # (anyone at all does when DJANGO_RESULTS_PUBLIC says the results are public: test_open_data.py).
+    "open_data": none(anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=403),
     "open_data_release": fixed(
-        {"number": 1}, anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=200
+        {"number": 1}, anonymous=302, auditor=200, supervisor=200, data_steward=200, force_contact=403
     ),
     "open_data_file": fixed(
         {"number": 1, "name": "categories.csv"},
@@ -162,7 +162,7 @@ MATRIX: dict[str, Row] = {
         auditor=200,
         supervisor=200,
         data_steward=200,
-        force_contact=200,
+        force_contact=403,
     ),
     "access_records": none(anonymous=302, auditor=403, supervisor=200, data_steward=200, force_contact=403),
     # Exports hold only what the user may see (tests/reviews/exchange/test_exports.py covers each table and filter);

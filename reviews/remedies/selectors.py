@@ -89,12 +89,14 @@ def action_summaries(*, audits, today: date) -> dict[int, list[ActionSummary]]:
     return summaries
 
 
-def put_right_shares(*, forces, today: date) -> dict[int, tuple[Share, int]]:
+def put_right_shares(*, forces, today: date, audits=None) -> dict[int, tuple[Share, int]]:
     """For each force in `forces`, the share of its actions (withdrawn ones aside) put right, and how many are
-    overdue, over all its audits, in one query. A force without actions is absent."""
-    rows = (
-        Action.objects.filter(audit__force__in=forces).values("audit__force_id").annotate(**_counts(today)).order_by()
-    )
+    overdue, over all its audits (or those of the queryset `audits`), in one query. A force without actions is
+    absent."""
+    actions = Action.objects.filter(audit__force__in=forces)
+    if audits is not None:
+        actions = actions.filter(audit__in=audits)
+    rows = actions.values("audit__force_id").annotate(**_counts(today)).order_by()
     return {
         row["audit__force_id"]: (Share(row["put_right"], row["total"]), row["overdue"]) for row in rows if row["total"]
     }

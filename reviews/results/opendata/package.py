@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from forces.models import Force
-from reviews.models import PublishedResults
+from reviews.models import Audit, PublishedResults
 from reviews.remedies.selectors import put_right_shares
 from reviews.results.opendata.schema import PackageData, Table, timestamp
 from reviews.results.opendata.tables import TABLES
@@ -63,7 +63,9 @@ def package_data(*, today: date) -> PackageData:
         national=comparison.national,
         national_forces=len(in_comparison),
         periods=national_rates_by_period(),
-        actions=put_right_shares(forces=Force.objects.all(), today=today),
+        # The actions of published findings only: those of an audit signed off but not published (or of a correction
+        # not yet published) would tell what it found before it is published.
+        actions=put_right_shares(forces=Force.objects.all(), today=today, audits=Audit.objects.published()),
         today=today,
     )
 

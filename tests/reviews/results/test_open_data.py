@@ -404,16 +404,34 @@ def test_a_signed_in_person_without_a_role_is_refused_unless_the_results_are_pub
     assert client.get(reverse("open_data")).status_code == 200
 
 
-def test_a_force_contact_reads_the_package_of_published_figures(client, published):
+def test_a_force_contact_reads_no_other_force_s_figures_until_the_results_are_public(client, published, settings):
     contact = UserFactory(role=Role.FORCE_CONTACT, force=published["northants"].force)
     client.force_login(contact)
 
-    response = client.get(reverse("open_data"))
+    assert client.get(reverse("open_data")).status_code == 403
+    assert "Open data" not in [item["text"] for item in client.get(reverse("home")).context["navigation"]]
 
+    settings.RESULTS_PUBLIC = True
+    response = client.get(reverse("open_data"))
     assert response.status_code == 200
     # The publication's own page is Kent's: the contact of another force gets no link to it.
     assert not response.context["link_published"]
-    assert "Open data" in [item["text"] for item in response.context["navigation"]]
+
+
+def test_the_actions_file_counts_published_findings_only(published):
+    """An audit signed off but not published has raised its actions: the package must not tell what it found."""
+    from reviews.remedies.services import actions_raise
+
+    supervisor = UserFactory(username="summary-supervisor", role=Role.SUPERVISOR)
+    unpublished = data.audit("hampshire", "Hampshire 2025-26", categories=[ROBBERY])
+    data.reviews(unpublished, ROBBERY, correct=13, incorrect=7)
+    actions_raise(audit=unpublished, by=supervisor)
+    assert unpublished.actions.count() == 7
+
+    actions = {row["force_code"]: row for row in table(release_files(open_data_release_build()), "actions")}
+
+    assert (actions["hampshire"]["status"], actions["hampshire"]["actions"]) == ("no actions", "0")
+    assert actions["kent"]["actions"] != ""
 
 
 def test_the_package_holds_no_crime_reference(published):
