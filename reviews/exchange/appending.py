@@ -182,10 +182,10 @@ class ForeignKeys:
             yield
             return
         cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
-        try:
-            yield
-        finally:
-            cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+        # Not put back when a statement within fails: the setting is the transaction's own, and it is being undone
+        # (putting it back would only replace the statement's error with "current transaction is aborted").
+        yield
+        cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
 
     def check(self, cursor, added: dict[str, tuple[int | None, int | None]]) -> None:
         """Check the keys of the rows just added (for each table, the rows whose ids are in the range given: there

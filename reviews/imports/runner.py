@@ -11,12 +11,9 @@ its transaction rolled back, so nothing is ever half-written.
 import csv
 import logging
 import tempfile
-import time
-from contextlib import contextmanager
 
-from django.conf import settings
 from django.core.files import File
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +24,7 @@ from reviews.exchange.decisions import decisions_import
 from reviews.exchange.progress import READING
 from reviews.exchange.reading import ImportReport, RowError
 from reviews.exchange.reviews import reviews_import
+from reviews.exchange.serial import one_import_at_a_time
 from reviews.imports.tracking import JobProgress, cancel_asked, forget
 from reviews.models import ImportJob, ImportKind, ImportState
 
@@ -34,11 +32,10 @@ logger = logging.getLogger(__name__)
 
 # The first row errors a job lists (on its page and in its status); every one of them goes to its errors file.
 LISTED_ERRORS = 1_000
-# Every import takes this PostgreSQL advisory lock for its transaction: the number is arbitrary but fixed.
-IMPORT_LOCK = 7_146_001
 ERROR_COLUMNS = ["row", "column", "value", "message"]
 # Up to this many row errors are put in row order for their download (the sort holds them all in memory).
 SORTED_ERRORS = 200_000
+FILE_GONE = "The uploaded file has been deleted since it was uploaded: nothing was saved. Upload it again."
 UNEXPECTED = (
     "The import stopped on an unexpected error, and nothing was saved. Try again; if it happens again, tell the "
     "service's administrators the time it happened."
@@ -64,6 +61,9 @@ def import_job_run(*, job_id: int) -> str:
             state, message = ImportState.CANCELLED, str(cancelled)
         except ImportFileError as error:
             state, message = ImportState.FAILED, f"{job.file_name}: {error}"
+        except FileNotFoundError:
+            # Tidied away (`import_uploads_tidy`) after the job was queued.
+            state, message = ImportState.FAILED, FILE_GONE
         except DatabaseError as error:
             # Only a change made by someone else during the import gets here: every rule was checked first.
             state, message = ImportState.FAILED, f"The database refused the import, and nothing was saved: {error}"
@@ -78,52 +78,65 @@ def _import(job: ImportJob, *, progress: JobProgress, errors) -> ImportReport:
     """The engine on the job's stored file, in a transaction of its own, one import at a time."""
     if cancel_asked(job.token):
         raise ImportCancelled()
-    with _one_at_a_time(), job.upload.open("rb") as file:
-        if job.kind == ImportKind.DECISIONS:
-            return decisions_import(
-                file=file, dry_run=job.check_only, progress=progress, errors=errors, listed_errors=LISTED_ERRORS
-            )
-        return reviews_import(
-            file=file,
-            dry_run=job.check_only,
-            by=job.created_by,
-            reopen_approved=job.reopen_approved,
-            progress=progress,
-            errors=errors,
-            listed_errors=LISTED_ERRORS,
+    with one_import_at_a_time(writes=not job.check_only), job.upload.open("rb") as file:
+        report = _engine(job, file, progress=progress, errors=errors)
+        if not job.check_only:
+            _saved(job, report, progress)
+        return report
+
+
+def _engine(job: ImportJob, file, *, progress, errors) -> ImportReport:
+    if job.kind == ImportKind.DECISIONS:
+        return decisions_import(
+            file=file, dry_run=job.check_only, progress=progress, errors=errors, listed_errors=LISTED_ERRORS
         )
-
-
-@contextmanager
-def _one_at_a_time():
-    """A transaction that no other import shares: on PostgreSQL an advisory lock held to its end; on SQLite the
-    write lock every transaction takes as it begins, waited for as long as the other import takes."""
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
-            yield
-        return
-    deadline = time.monotonic() + settings.IMPORT_JOB_TIMEOUT
-    while True:
-        try:
-            atomic = transaction.atomic()
-            atomic.__enter__()
-            break
-        except OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-    try:
-        yield
-    except BaseException as error:
-        if not atomic.__exit__(type(error), error, error.__traceback__):
-            raise
-    else:
-        atomic.__exit__(None, None, None)
+    return reviews_import(
+        file=file,
+        dry_run=job.check_only,
+        by=job.created_by,
+        reopen_approved=job.reopen_approved,
+        progress=progress,
+        errors=errors,
+        listed_errors=LISTED_ERRORS,
+    )
 
 
 def _finish(job: ImportJob, *, state, report: ImportReport | None, message: str, progress, errors) -> None:
-    """Store what came of the job, and record a real import that changed the tables on the access records."""
+    """Store what came of the job (a real import that saved its file has stored it already, with its access record,
+    in the import's own transaction: this writes the same again)."""
+    fields = _outcome(state=state, report=report, message=message, progress=progress)
+    if errors.count:
+        job.errors_file.save(f"imports/{job.created_at:%Y/%m/%d}/{job.token}.errors.csv", errors.file(), save=False)
+        fields["errors_file"] = job.errors_file.name
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    forget(job.token)
+
+
+def _saved(job: ImportJob, report: ImportReport, progress) -> None:
+    """A real import's outcome and its access record, written in the import's transaction just before it commits:
+    whatever stops the worker afterwards, the job never reads as failed (or unrecorded) once its rows are in."""
+    fields = _outcome(state=ImportState.DONE, report=report, message="", progress=progress)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    access_record(
+        user=job.created_by,
+        action=AccessAction.IMPORTED,
+        target=job,
+        object_type=job.kind,
+        object_label=job.file_name,
+        details={
+            "file_name": job.file_name,
+            "file_size": job.file_size,
+            "file_sha256": job.file_sha256,
+            "format": job.kind,
+            "row_count": report.rows,
+            "counts": fields["counts"],
+            "via": job.via,
+            "import_job": job.pk,
+        },
+    )
+
+
+def _outcome(*, state, report: ImportReport | None, message: str, progress) -> dict:
     fields = {
         "state": state,
         "phase": "",
@@ -144,29 +157,7 @@ def _finish(job: ImportJob, *, state, report: ImportReport | None, message: str,
             notices=list(report.notices),
             message=report.summary(),
         )
-    if errors.count:
-        job.errors_file.save(f"imports/{job.created_at:%Y/%m/%d}/{job.token}.errors.csv", errors.file(), save=False)
-        fields["errors_file"] = job.errors_file.name
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-    forget(job.token)
-    if state == ImportState.DONE and report is not None and report.ok and not job.check_only:
-        access_record(
-            user=job.created_by,
-            action=AccessAction.IMPORTED,
-            target=job,
-            object_type=job.kind,
-            object_label=job.file_name,
-            details={
-                "file_name": job.file_name,
-                "file_size": job.file_size,
-                "file_sha256": job.file_sha256,
-                "format": job.kind,
-                "row_count": report.rows,
-                "counts": fields["counts"],
-                "via": job.via,
-                "import_job": job.pk,
-            },
-        )
+    return fields
 
 
 def _error_json(error: RowError) -> dict:

@@ -1,10 +1,12 @@
 """Starting, following up and stopping import jobs. The work itself is done by a worker (`runner`)."""
 
+import contextlib
 import hashlib
+import logging
 from datetime import timedelta
 from pathlib import PurePath
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from reviews.errors import ImportJobRefused
@@ -12,6 +14,8 @@ from reviews.exchange.reading import size_check
 from reviews.imports.tasks import run_import_job
 from reviews.imports.tracking import cancel_ask
 from reviews.models import IMPORT_FINISHED_STATES, ImportJob, ImportKind, ImportState, ImportVia
+
+logger = logging.getLogger(__name__)
 
 NOT_PASSED = "Only a check that found no errors can be imported. Correct the file and upload it again."
 FILE_GONE = "The uploaded file has been deleted since it was checked. Upload it again."
@@ -79,24 +83,45 @@ def import_job_confirm(*, job: ImportJob, by) -> ImportJob:
 
 def import_job_cancel(*, job: ImportJob, by) -> None:
     """Stop `job`: a queued one at once; a running one is asked to stop, and undoes everything it did.
-    Raises `ImportJobRefused` when it has already finished."""
-    now = timezone.now()
-    stopped = ImportJob.objects.filter(pk=job.pk, state=ImportState.QUEUED).update(
-        state=ImportState.CANCELLED, cancel_requested_at=now, finished_at=now, message="Cancelled before it started."
-    )
-    if stopped:
-        return
-    if not ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).exists():
+    Raises `ImportJobRefused` when it has already finished.
+
+    A running job is only told, through the jobs cache: it holds its transaction open (on the embedded database,
+    the write lock), so nothing here waits to write. Should the database be too busy to mark a queued job, it is
+    told the same way, and stops as it starts."""
+    state = ImportJob.objects.filter(pk=job.pk).values_list("state", flat=True).first()
+    if state in IMPORT_FINISHED_STATES:
         raise ImportJobRefused(ALREADY_FINISHED)
-    # The running import holds its transaction open: it is told through the jobs cache, and notes the time itself.
     cancel_ask(job.token)
+    if state == ImportState.QUEUED:
+        now = timezone.now()
+        with contextlib.suppress(OperationalError):
+            ImportJob.objects.filter(pk=job.pk, state=ImportState.QUEUED).update(
+                state=ImportState.CANCELLED,
+                cancel_requested_at=now,
+                finished_at=now,
+                message="Cancelled before it started.",
+            )
+
+
+COULD_NOT_QUEUE = (
+    "The job could not be queued: the queue did not answer. Nothing was checked or saved. Upload the file again in a "
+    "moment; if it happens again, tell the service's administrators."
+)
 
 
 def _queue(job: ImportJob) -> None:
-    """Queue the job once the transaction that stored it has committed (a worker must find it)."""
+    """Queue the job once the transaction that stored it has committed (a worker must find it). A queue that does
+    not answer fails the job with a message, rather than the page that uploaded it."""
 
     def enqueue() -> None:
-        result = run_import_job.enqueue(job.pk)
+        try:
+            result = run_import_job.enqueue(job.pk)
+        except Exception:
+            logger.exception("Import job %s could not be queued", job.pk)
+            ImportJob.objects.filter(pk=job.pk, state=ImportState.QUEUED).update(
+                state=ImportState.FAILED, finished_at=timezone.now(), message=COULD_NOT_QUEUE
+            )
+            return
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
 
     transaction.on_commit(enqueue)

@@ -11,6 +11,7 @@ otherwise files on this computer). Three keys per job, under its random token:
 * `cancel`, set when someone asks the job to stop; the import looks at it between chunks and undoes everything.
 """
 
+import logging
 import threading
 import time
 
@@ -19,6 +20,8 @@ from django.core.cache import caches
 
 from reviews.errors import ImportCancelled
 from reviews.exchange.progress import Progress
+
+logger = logging.getLogger(__name__)
 
 # The import writes its progress at most this often (seconds), whatever the size of its chunks.
 WRITE_EVERY = 0.25
@@ -54,6 +57,12 @@ def forget(token: str) -> None:
     _cache().delete_many([_key(token, name) for name in ("progress", "alive", "cancel")])
 
 
+def _alive(token: str) -> None:
+    """The job is alive: a key that lasts `IMPORT_JOB_STALE_SECONDS`, so that its absence says the worker has gone
+    silent, without comparing one computer's clock with another's."""
+    _cache().set(_key(token, "alive"), time.time(), timeout=settings.IMPORT_JOB_STALE_SECONDS)
+
+
 class JobProgress(Progress):
     """The progress of the job with `token`, told to the cache; raises `ImportCancelled` once cancelling is asked.
 
@@ -67,7 +76,7 @@ class JobProgress(Progress):
         self._heart = threading.Thread(target=self._beat, name=f"import-job-{token[:8]}-heartbeat", daemon=True)
 
     def __enter__(self) -> "JobProgress":
-        _cache().set(_key(self.token, "alive"), time.time())
+        _alive(self.token)
         self._heart.start()
         return self
 
@@ -77,7 +86,11 @@ class JobProgress(Progress):
 
     def _beat(self) -> None:
         while not self._stop.wait(settings.IMPORT_JOB_HEARTBEAT_SECONDS):
-            _cache().set(_key(self.token, "alive"), time.time())
+            try:
+                _alive(self.token)
+            except Exception:
+                # A cache that fails once (a network blip) must not stop the heart: the next beat tries again.
+                logger.warning("Import job %s: its heartbeat could not be written", self.token[:8], exc_info=True)
 
     def phase(self, name: str, *, total: int | None = None) -> None:
         # A phase that does not know its total goes through the rows the phase before it counted.
@@ -114,9 +127,11 @@ def lost_job_fail(job) -> bool:
 
     if job.state != ImportState.RUNNING:
         return False
-    alive = _cache().get(_key(job.token, "alive"))
-    last = alive if alive is not None else (job.started_at.timestamp() if job.started_at else None)
-    if last is None or time.time() - last < settings.IMPORT_JOB_STALE_SECONDS:
+    if _cache().get(_key(job.token, "alive")) is not None:
+        return False
+    # No heartbeat: lost, unless the job has only just been claimed by its worker.
+    started = job.started_at.timestamp() if job.started_at else None
+    if started is not None and time.time() - started < settings.IMPORT_JOB_STALE_SECONDS:
         return False
     now = timezone.now()
     marked = ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).update(

@@ -168,7 +168,11 @@ class ImportJobCancelView(ImportJobStepView):
         running = job.state == ImportState.RUNNING
         import_job_cancel(job=job, by=self.request.user)
         if running:
-            messages.success(self.request, "The job is asked to stop: it undoes what it did, then shows as cancelled.")
+            messages.success(
+                self.request,
+                "The job is asked to stop. Unless it has already saved the file, it undoes what it did and shows as "
+                "cancelled.",
+            )
         else:
             messages.success(self.request, "The job is cancelled: nothing was saved.")
         return HttpResponseRedirect(job.get_absolute_url())

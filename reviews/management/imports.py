@@ -10,6 +10,7 @@ from accounts.models import AccessAction, User
 from accounts.services import access_record
 from reviews.errors import ImportFileError, ImportRefused
 from reviews.exchange.reading import ImportReport
+from reviews.exchange.serial import one_import_at_a_time
 
 
 class ImportCommand(BaseCommand):
@@ -38,7 +39,8 @@ class ImportCommand(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            with path.open("rb") as handle:
+            # One import at a time, with every other way in (the upload pages' jobs): a second waits for the first.
+            with one_import_at_a_time(writes=not dry_run), path.open("rb") as handle:
                 report = self.run_import(handle, dry_run=dry_run, options=options)
         except ImportFileError as error:
             raise CommandError(f"{path.name}: {error}") from error

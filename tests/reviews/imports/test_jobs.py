@@ -157,6 +157,32 @@ def test_a_running_import_cancelled_undoes_everything(data_steward, monkeypatch,
     assert snapshot() == before
 
 
+def test_a_job_claimed_moments_ago_is_not_taken_for_lost(data_steward):
+    job = queued(data_steward, csv_bytes(rows(2)), check_only=False)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, started_at=timezone.now())
+    job.refresh_from_db()
+
+    assert import_job_status(job)["state"] == ImportState.RUNNING
+
+
+def test_a_heartbeat_that_fails_once_beats_again(data_steward, settings, monkeypatch):
+    settings.IMPORT_JOB_HEARTBEAT_SECONDS = 0.01
+    beats = []
+
+    def flaky(token):
+        beats.append(token)
+        if len(beats) == 1:
+            raise ConnectionError("the cache did not answer")
+
+    with tracking.JobProgress("a" * 32):
+        monkeypatch.setattr(tracking, "_alive", flaky)
+        deadline = time.monotonic() + 5
+        while len(beats) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    assert len(beats) >= 3
+
+
 def test_a_running_job_whose_worker_died_is_marked_failed(data_steward, settings):
     settings.IMPORT_JOB_STALE_SECONDS = 5
     job = queued(data_steward, csv_bytes(rows(2)), check_only=False)
@@ -164,10 +190,11 @@ def test_a_running_job_whose_worker_died_is_marked_failed(data_steward, settings
         state=ImportState.RUNNING, started_at=timezone.now() - timedelta(seconds=60)
     )
     job.refresh_from_db()
-    tracking._cache().set(tracking._key(job.token, "alive"), time.time())
+    tracking._alive(job.token)
     assert import_job_status(job)["state"] == ImportState.RUNNING
 
-    tracking._cache().set(tracking._key(job.token, "alive"), time.time() - 6)
+    # The heartbeat lasts IMPORT_JOB_STALE_SECONDS: gone, the worker has been silent that long.
+    tracking._cache().delete(tracking._key(job.token, "alive"))
     status = import_job_status(job)
     assert status["state"] == ImportState.FAILED
     assert "Nothing was saved" in status["message"]
@@ -192,3 +219,67 @@ def test_the_errors_download_is_in_row_order_whichever_rule_found_them(data_stew
     job.refresh_from_db()
     lines = list(import_job_error_rows(job))
     assert [(line[0], line[1]) for line in lines[1:]] == [("3", "crime_reference"), ("4", "criterion")]
+
+
+def test_cancelling_a_running_job_only_tells_it_and_writes_nothing(data_steward):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = queued(data_steward, csv_bytes(rows(2)), check_only=False)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, started_at=timezone.now())
+
+    # The running import holds its transaction (on SQLite, the write lock): asking it to stop must not wait for it.
+    with CaptureQueriesContext(connection) as queries:
+        import_job_cancel(job=job, by=data_steward)
+
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["SELECT"]
+    assert tracking.cancel_asked(job.token)
+
+
+def test_a_queue_that_does_not_answer_fails_the_job_with_a_message(
+    data_steward, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reviews.imports import services
+    from reviews.imports.services import COULD_NOT_QUEUE
+
+    class Unanswered:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(services, "run_import_job", Unanswered())
+    with django_capture_on_commit_callbacks(execute=True):
+        job = queued(data_steward, csv_bytes(rows(2)))
+
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED
+    assert job.message == COULD_NOT_QUEUE
+
+
+def test_an_import_is_done_and_recorded_once_its_rows_are_in_whatever_stops_the_worker_after(data_steward, monkeypatch):
+    from reviews.imports import runner
+
+    def stopped(*args, **kwargs):
+        raise SystemExit("the worker was told to stop")
+
+    job = queued(data_steward, csv_bytes(rows(2)), check_only=False)
+    monkeypatch.setattr(runner, "_finish", stopped)
+    with pytest.raises(SystemExit):
+        import_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.state == ImportState.DONE
+    assert job.counts == {"new": 2, "updated": 0, "unchanged": 0}
+    assert CancellationDecision.objects.count() == 2
+    assert AccessRecord.objects.filter(action=AccessAction.IMPORTED).count() == 1
+    assert not tracking.lost_job_fail(job)
+
+
+def test_a_file_tidied_away_before_its_job_ran_fails_with_the_reason(data_steward):
+    from reviews.imports.runner import FILE_GONE
+
+    job = queued(data_steward, csv_bytes(rows(2)), check_only=False)
+    job.upload.storage.delete(job.upload.name)
+
+    assert import_job_run(job_id=job.pk) == ImportState.FAILED
+    job.refresh_from_db()
+    assert job.message == FILE_GONE
