@@ -1303,7 +1303,13 @@ class OpenDataRelease(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        constraints = [models.CheckConstraint(condition=Q(number__gte=1), name="open_data_release_number_from_1")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="open_data_release_number_from_1",
+                violation_error_message="A release is numbered from 1.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Open data release {self.number}"

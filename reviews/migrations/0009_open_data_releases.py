@@ -64,7 +64,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="opendatarelease",
             constraint=models.CheckConstraint(
-                condition=models.Q(("number__gte", 1)), name="open_data_release_number_from_1"
+                condition=models.Q(("number__gte", 1)),
+                name="open_data_release_number_from_1",
+                violation_error_message="A release is numbered from 1.",
             ),
         ),
         migrations.AddConstraint(

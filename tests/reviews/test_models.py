@@ -24,8 +24,12 @@ from reviews.models import (
     CrimeRecord,
     Criterion,
     Disagreement,
+    ImportJob,
+    ImportKind,
     IncorrectReason,
     NoNeedToInformReason,
+    OpenDataFile,
+    OpenDataRelease,
     Outcome,
     PublishedResults,
     ReminderSent,
@@ -104,6 +108,17 @@ class Broken:
 
     def __str__(self) -> str:
         return f"{self.constraint}-{self.variant}" if self.variant else self.constraint
+
+
+def a_check():
+    return ImportJob.objects.create(kind=ImportKind.DECISIONS, created_by=UserFactory(), file_name="decisions.csv")
+
+
+def a_second_file_of_the_same_name():
+    release = OpenDataRelease.objects.create(number=1, created_at=timezone.now(), published_state="none")
+    fields = {"name": "forces.csv", "title": "Forces", "media_type": "text/csv", "content": b"x", "size": 1}
+    OpenDataFile.objects.create(release=release, sha256="0" * 64, **fields)
+    return OpenDataFile(release=release, sha256="1" * 64, **fields)
 
 
 def duplicate_crime_reference():
@@ -475,6 +490,29 @@ BROKEN = [
         duplicate_reminder,
         "reminder_one_per_person_per_day",
         {NON_FIELD_ERRORS: ["This person has already been sent a reminder that day."]},
+    ),
+    # ImportJob
+    Broken(
+        lambda: ImportJob(
+            kind=ImportKind.DECISIONS,
+            check_only=True,
+            checked_by=a_check(),
+            created_by=UserFactory(),
+            file_name="decisions.csv",
+        ),
+        "import_job_follows_a_check_only_to_import",
+        {NON_FIELD_ERRORS: ["Only an import follows a check."]},
+    ),
+    # OpenDataRelease and its files
+    Broken(
+        a_second_file_of_the_same_name,
+        "open_data_file_name_unique_per_release",
+        {NON_FIELD_ERRORS: ["The release already has a file of this name."]},
+    ),
+    Broken(
+        lambda: OpenDataRelease(number=0, created_at=timezone.now(), published_state="none"),
+        "open_data_release_number_from_1",
+        {NON_FIELD_ERRORS: ["A release is numbered from 1."]},
     ),
 ]
 
