@@ -172,7 +172,8 @@ class _Staging:
         columns = ", ".join(STAGING_COLUMNS)
         with connection.cursor() as cursor:
             if self.postgresql:
-                with CheckedChunks(rows, staging_lines) as chunks:
+                lines = staging_lines if self.appending is None else self.appending.lines
+                with CheckedChunks(rows, lines) as chunks:
                     for (text,) in chunks:
                         copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
                         if self.appending is not None:

@@ -255,11 +255,12 @@ def store_six(tmp_path, monkeypatch, *, then: str) -> None:
     monkeypatch.setattr(appending.Appending, "wanted", lambda self, file: then == "append while loading")
 
 
-def an_append() -> list[dict[str, str]]:
-    """Two of the six stored rows (one changed, one the same) among fourteen new ones."""
+def an_append(*, stored: str = "first") -> list[dict[str, str]]:
+    """Two of the six stored rows (one changed, one the same) among fourteen new ones: the `stored` ("first" or
+    "last") rows of the file."""
     rows = a_file(20)
     rows[0].update(criterion="C4")
-    return rows[:2] + rows[6:]
+    return rows[:2] + rows[6:] if stored == "first" else rows[6:] + rows[:2]
 
 
 @pytest.fixture(params=["set-wise", "by the triggers"])
@@ -279,15 +280,18 @@ def key_checks(request, monkeypatch):
 
 
 @postgresql_only
+# Stored rows first: the first chunk already asks whether each crime is stored; last: the chunks before are written
+# as wholly new until the one holding them.
+@pytest.mark.parametrize("stored_rows", ["first", "last"])
 def test_appending_while_loading_stores_what_writing_after_the_rules_stores(
-    tmp_path, monkeypatch, small_chunks, key_checks
+    tmp_path, monkeypatch, small_chunks, key_checks, stored_rows
 ):
     stored = {}
     for load in ("later load", "append while loading"):
         before = schema()
         with CaptureQueriesContext(connection) as queries:
             store_six(tmp_path, monkeypatch, then=load)
-            out, err, ok = import_file(tmp_path, an_append())
+            out, err, ok = import_file(tmp_path, an_append(stored=stored_rows))
 
         assert ok, err
         assert "Imported 16 decisions: 14 new, 1 updated, 1 unchanged." in out
