@@ -12,7 +12,6 @@ from reviews.exchange.bulk import (
     CHUNK_ROWS,
     DECISION_INSERT,
     DECISION_VALUES,
-    MATCH_RECORD,
     RECORD_COLUMNS,
     staged,
     staging_lines,
@@ -43,8 +42,9 @@ class Appending:
         self.appended = 0
         self.after_row = 0
         self.keys: ForeignKeys | None = None
-        # Whether every crime appended so far was new (`_write`).
+        # Whether every crime appended so far was new (`_write`); the sequence that numbers crime records.
         self.all_new = True
+        self.sequence = ""
 
     def prepare(self, file: IO[bytes]) -> bool:
         """Get ready to append while `file` is loaded, if that is the faster way (`wanted`); whether it is."""
@@ -59,6 +59,9 @@ class Appending:
                 f"CREATE TEMPORARY TABLE {self.names['appended']} (row_number integer NOT NULL) ON COMMIT DROP"
             )
         self.keys = ForeignKeys.of([self.names["record"], self.names["decision"]])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.names["record"]])
+            (self.sequence,) = cursor.fetchone()
         return True
 
     def wanted(self, file: IO[bytes]) -> bool:
@@ -104,43 +107,44 @@ class Appending:
 
     def _write(self, cursor) -> tuple:
         """The chunk's statement, and its one row. While every chunk's crimes have been new, the next is written as
-        if its are too, without asking the crime references' index first whether each is stored (which costs an
-        index search a row): should one be, the index refuses it, the chunk is undone and written again asking,
-        as every later chunk is then. Either way the same rows are written."""
+        if its are too: without asking the crime references' index first whether each is stored (which costs an
+        index search a row), and with each decision written straight from its staged row rather than from the
+        crime records the statement wrote. Should a crime be stored, the index refuses it, the chunk is undone and
+        written again asking, as every later chunk is then. Either way the same rows are written."""
         if self.all_new:
             try:
                 with transaction.atomic():
-                    cursor.execute(self._statement(conflict=""), [self.after_row])
+                    cursor.execute(self._statement(all_new=True), [self.sequence, self.after_row])
                     return cursor.fetchone()
             except IntegrityError:
                 self.all_new = False
-        cursor.execute(self._statement(conflict=" ON CONFLICT (force_id, reference) DO NOTHING"), [self.after_row])
+        cursor.execute(self._statement(all_new=False), [self.sequence, self.after_row])
         return cursor.fetchone()
 
-    def _statement(self, *, conflict: str) -> str:
+    def _statement(self, *, all_new: bool) -> str:
+        # The crimes written: every one staged when all are new, else those whose reference is not stored yet.
+        written = "s" if all_new else "c JOIN s ON c.id = s.id"
         return (
-            # One row per crime reference of the chunk (a repeat is refused later, by the staging table's key).
-            "WITH s AS MATERIALIZED (SELECT DISTINCT ON (force_id, reference) * FROM {staging}"
-            " WHERE row_number > %s ORDER BY force_id, reference, row_number),"
-            " c AS (INSERT INTO {record} ("
+            # One row per crime reference of the chunk (a repeat is refused later, by the staging table's key), in
+            # the order of the references' index, numbered here so that a decision finds its crime record's id.
+            "WITH s AS MATERIALIZED (SELECT DISTINCT ON (force_id, reference) nextval(%s::regclass) AS id, *"
+            " FROM {staging} WHERE row_number > %s ORDER BY force_id, reference, row_number),"
+            " c AS (INSERT INTO {record} (id, "
             + RECORD_COLUMNS
-            + ") SELECT "
+            + ") SELECT s.id, "
             + staged(RECORD_COLUMNS)
             + " FROM s"
-            + conflict
-            + " RETURNING id, force_id, reference, recorded_on),"
+            + ("" if all_new else " ON CONFLICT (force_id, reference) DO NOTHING")
+            + " RETURNING id),"
             " d AS ("
             + DECISION_INSERT
-            + " SELECT c.id, c.force_id, c.recorded_on, "
+            + " SELECT s.id, s.force_id, s.recorded_on, "
             + staged(DECISION_VALUES)
-            + " FROM c JOIN s ON "
-            + MATCH_RECORD
-            + " RETURNING id),"
-            " a AS (INSERT INTO {appended} (row_number) SELECT s.row_number FROM c JOIN s ON "
-            + MATCH_RECORD
-            + ") SELECT (SELECT COUNT(*) FROM d), (SELECT MAX(row_number) FROM s),"
-            " (SELECT MIN(id) FROM c), (SELECT MAX(id) FROM c),"
-            " (SELECT MIN(id) FROM d), (SELECT MAX(id) FROM d)"
+            + f" FROM {written} RETURNING id),"
+            f" a AS (INSERT INTO {{appended}} (row_number) SELECT s.row_number FROM {written})"
+            " SELECT d.count, s.last, c.first, c.last, d.first, d.last"
+            " FROM (SELECT COUNT(*) AS count, MIN(id) AS first, MAX(id) AS last FROM d) d,"
+            " (SELECT MAX(row_number) AS last FROM s) s, (SELECT MIN(id) AS first, MAX(id) AS last FROM c) c"
         ).format(**self.names)
 
     def rest(self) -> str:
