@@ -40,6 +40,8 @@ class Appending:
     def __init__(self, names: dict[str, str]):
         self.names = {**names, "appended": connection.ops.quote_name(APPENDED)}
         self.appended = 0
+        # Rows handed over for the staging table, counted in the thread that checks them (`lines`).
+        self.staged = 0
         self.after_row = 0
         self.keys: ForeignKeys | None = None
         # Whether every crime appended so far was new (`_write`); the sequence that numbers crime records.
@@ -78,11 +80,11 @@ class Appending:
             cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.names['decision']} LIMIT %s) stored", [2 * rows])
             return cursor.fetchone()[0] >= 2 * rows
 
-    @staticmethod
-    def lines(rows: list[DecisionValues]) -> tuple[str]:
+    def lines(self, rows: list[DecisionValues]) -> tuple[str]:
         """A chunk's rows as COPY text for the staging table, in the order the chunk's statement writes them (by
         force and crime reference, then row): sorting them there then finds them in order, which costs one
         comparison a row rather than a sort in the database, done while the database writes the last chunk."""
+        self.staged += len(rows)
         rows.sort(key=_in_writing_order)
         return staging_lines(rows)
 
@@ -147,13 +149,19 @@ class Appending:
             " (SELECT MAX(row_number) AS last FROM s) s, (SELECT MIN(id) AS first, MAX(id) AS last FROM c) c"
         ).format(**self.names)
 
+    def everything(self) -> bool:
+        """Whether every row staged was appended, once the file is loaded: then each of its crime references was
+        new to the crime records' unique index, so none repeats in the file, and no row is left (`rest`)."""
+        return self.staged == self.appended
+
     def rest(self) -> str:
         """The staged rows not appended, in a table of their own indexed as the staging table is; its name."""
         names = {**self.names, "rest": connection.ops.quote_name(REST)}
+        rows = " WITH NO DATA" if self.everything() else ""
         with connection.cursor() as cursor:
             for statement in (
                 "CREATE TEMPORARY TABLE {rest} ON COMMIT DROP AS SELECT * FROM {staging} s"
-                " WHERE NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)",
+                " WHERE NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)" + rows,
                 "CREATE UNIQUE INDEX decision_import_rest_key ON {rest} (force_id, reference)",
                 "ANALYZE {rest}",
             ):

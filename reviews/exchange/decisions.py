@@ -193,6 +193,10 @@ class _Staging:
 
     def index_unique(self) -> bool:
         """Index the staging table by force and crime reference; False when a reference repeats in the file."""
+        if self.appending is not None and self.appending.appended and self.appending.everything():
+            # No reference repeats (`Appending.everything`), and the rules and writes to come have no row left.
+            self.names = {**self.names, "staging": self.appending.rest()}
+            return True
         with connection.cursor() as cursor:
             try:
                 with transaction.atomic():
