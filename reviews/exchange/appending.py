@@ -8,7 +8,15 @@ from typing import IO, NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from reviews.exchange.bulk import CHUNK_ROWS, DECISION_INSERT, DECISION_VALUES, MATCH_RECORD, RECORD_COLUMNS, staged
+from reviews.exchange.bulk import (
+    CHUNK_ROWS,
+    DECISION_INSERT,
+    DECISION_VALUES,
+    RECORD_COLUMNS,
+    staged,
+    staging_lines,
+)
+from reviews.exchange.rows import DecisionValues
 
 APPENDED = "decision_import_appended"
 # About the size of a row of a decisions file in CSV (the national extract's is 206 bytes): what estimates the rows
@@ -32,8 +40,13 @@ class Appending:
     def __init__(self, names: dict[str, str]):
         self.names = {**names, "appended": connection.ops.quote_name(APPENDED)}
         self.appended = 0
+        # Rows handed over for the staging table, counted in the thread that checks them (`lines`).
+        self.staged = 0
         self.after_row = 0
         self.keys: ForeignKeys | None = None
+        # Whether every crime appended so far was new (`_write`); the sequence that numbers crime records.
+        self.all_new = True
+        self.sequence = ""
 
     def prepare(self, file: IO[bytes]) -> bool:
         """Get ready to append while `file` is loaded, if that is the faster way (`wanted`); whether it is."""
@@ -48,6 +61,9 @@ class Appending:
                 f"CREATE TEMPORARY TABLE {self.names['appended']} (row_number integer NOT NULL) ON COMMIT DROP"
             )
         self.keys = ForeignKeys.of([self.names["record"], self.names["decision"]])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.names["record"]])
+            (self.sequence,) = cursor.fetchone()
         return True
 
     def wanted(self, file: IO[bytes]) -> bool:
@@ -64,32 +80,22 @@ class Appending:
             cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.names['decision']} LIMIT %s) stored", [2 * rows])
             return cursor.fetchone()[0] >= 2 * rows
 
+    def lines(self, rows: list[DecisionValues]) -> tuple[str]:
+        """A chunk's rows as COPY text for the staging table, in the order the chunk's statement writes them (by
+        force and crime reference, then row): sorting them there then finds them in order, which costs one
+        comparison a row rather than a sort in the database, done while the database writes the last chunk."""
+        self.staged += len(rows)
+        rows.sort(key=_in_writing_order)
+        return staging_lines(rows)
+
     def chunk(self, cursor) -> None:
         """Write the new crimes among the rows staged since the last chunk, and check their foreign keys."""
+        if not self.after_row:
+            # Statistics for the staging table, so that each later chunk is found by the index on its row numbers
+            # rather than by reading every row staged so far (a temporary table is never analysed otherwise).
+            cursor.execute(f"ANALYZE {self.names['staging']}")
         with self.keys.checked_set_wise(cursor):
-            cursor.execute(
-                (
-                    # One row per crime reference of the chunk (a repeat is refused later, by the staging table's key).
-                    "WITH s AS MATERIALIZED (SELECT DISTINCT ON (force_id, reference) * FROM {staging}"
-                    " WHERE row_number > %s ORDER BY force_id, reference, row_number),"
-                    " c AS (INSERT INTO {record} (" + RECORD_COLUMNS + ") SELECT " + staged(RECORD_COLUMNS) + " FROM s"
-                    " ON CONFLICT (force_id, reference) DO NOTHING RETURNING id, force_id, reference, recorded_on),"
-                    " d AS ("
-                    + DECISION_INSERT
-                    + " SELECT c.id, c.force_id, c.recorded_on, "
-                    + staged(DECISION_VALUES)
-                    + " FROM c JOIN s ON "
-                    + MATCH_RECORD
-                    + " RETURNING id),"
-                    " a AS (INSERT INTO {appended} (row_number) SELECT s.row_number FROM c JOIN s ON "
-                    + MATCH_RECORD
-                    + ") SELECT (SELECT COUNT(*) FROM d), (SELECT MAX(row_number) FROM s),"
-                    " (SELECT MIN(id) FROM c), (SELECT MAX(id) FROM c),"
-                    " (SELECT MIN(id) FROM d), (SELECT MAX(id) FROM d)"
-                ).format(**self.names),
-                [self.after_row],
-            )
-            appended, last_row, *id_ranges = cursor.fetchone()
+            appended, last_row, *id_ranges = self._write(cursor)
         self.appended += appended
         self.after_row = last_row if last_row is not None else self.after_row
         if appended:
@@ -101,18 +107,70 @@ class Appending:
                 },
             )
 
+    def _write(self, cursor) -> tuple:
+        """The chunk's statement, and its one row. While every chunk's crimes have been new, the next is written as
+        if its are too: without asking the crime references' index first whether each is stored (which costs an
+        index search a row), and with each decision written straight from its staged row rather than from the
+        crime records the statement wrote. Should a crime be stored, the index refuses it, the chunk is undone and
+        written again asking, as every later chunk is then. Either way the same rows are written."""
+        if self.all_new:
+            try:
+                with transaction.atomic():
+                    cursor.execute(self._statement(all_new=True), [self.sequence, self.after_row])
+                    return cursor.fetchone()
+            except IntegrityError:
+                self.all_new = False
+        cursor.execute(self._statement(all_new=False), [self.sequence, self.after_row])
+        return cursor.fetchone()
+
+    def _statement(self, *, all_new: bool) -> str:
+        # The crimes written: every one staged when all are new, else those whose reference is not stored yet.
+        written = "s" if all_new else "c JOIN s ON c.id = s.id"
+        return (
+            # One row per crime reference of the chunk (a repeat is refused later, by the staging table's key), in
+            # the order of the references' index, numbered here so that a decision finds its crime record's id.
+            "WITH s AS MATERIALIZED (SELECT DISTINCT ON (force_id, reference) nextval(%s::regclass) AS id, *"
+            " FROM {staging} WHERE row_number > %s ORDER BY force_id, reference, row_number),"
+            " c AS (INSERT INTO {record} (id, "
+            + RECORD_COLUMNS
+            + ") SELECT s.id, "
+            + staged(RECORD_COLUMNS)
+            + " FROM s"
+            + ("" if all_new else " ON CONFLICT (force_id, reference) DO NOTHING")
+            + " RETURNING id),"
+            " d AS ("
+            + DECISION_INSERT
+            + " SELECT s.id, s.force_id, s.recorded_on, "
+            + staged(DECISION_VALUES)
+            + f" FROM {written} RETURNING id),"
+            f" a AS (INSERT INTO {{appended}} (row_number) SELECT s.row_number FROM {written})"
+            " SELECT d.count, s.last, c.first, c.last, d.first, d.last"
+            " FROM (SELECT COUNT(*) AS count, MIN(id) AS first, MAX(id) AS last FROM d) d,"
+            " (SELECT MAX(row_number) AS last FROM s) s, (SELECT MIN(id) AS first, MAX(id) AS last FROM c) c"
+        ).format(**self.names)
+
+    def everything(self) -> bool:
+        """Whether every row staged was appended, once the file is loaded: then each of its crime references was
+        new to the crime records' unique index, so none repeats in the file, and no row is left (`rest`)."""
+        return self.staged == self.appended
+
     def rest(self) -> str:
         """The staged rows not appended, in a table of their own indexed as the staging table is; its name."""
         names = {**self.names, "rest": connection.ops.quote_name(REST)}
+        rows = " WITH NO DATA" if self.everything() else ""
         with connection.cursor() as cursor:
             for statement in (
                 "CREATE TEMPORARY TABLE {rest} ON COMMIT DROP AS SELECT * FROM {staging} s"
-                " WHERE NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)",
+                " WHERE NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)" + rows,
                 "CREATE UNIQUE INDEX decision_import_rest_key ON {rest} (force_id, reference)",
                 "ANALYZE {rest}",
             ):
                 cursor.execute(statement.format(**names))
         return names["rest"]
+
+
+def _in_writing_order(row: DecisionValues) -> tuple[int, str, int]:
+    return row.force_id, row.reference, row.row_number
 
 
 class _ForeignKey(NamedTuple):
@@ -199,21 +257,31 @@ class ForeignKeys:
             first, last = added.get(key.table, (None, None))
             if first is None:
                 continue
-            columns = ", ".join(f"n.{column}" for column in key.columns)
-            present = " AND ".join(f"n.{column} IS NOT NULL" for column in key.columns)
-            keys = f"SELECT DISTINCT {columns} FROM {key.table} n WHERE n.id BETWEEN %s AND %s AND {present}"
-            match = " AND ".join(
-                f"r.{theirs} = k.{ours}" for ours, theirs in zip(key.columns, key.referenced_columns, strict=True)
-            )
-            # The keys are distinct and the rows they refer to unique: as many of those as keys means none is
-            # missing. Rows of other tables are locked, as the triggers lock them; rows of the two tables that the
-            # rows added refer to were added by this import, and no one else sees them.
-            lock = "" if key.among else " FOR KEY SHARE OF r"
-            cursor.execute(
-                f"WITH k AS MATERIALIZED ({keys}), found AS (SELECT 1 FROM {key.referenced} r"
-                f" WHERE EXISTS (SELECT 1 FROM k WHERE {match}){lock})"
-                " SELECT 1 WHERE (SELECT COUNT(*) FROM k) > (SELECT COUNT(*) FROM found)",
-                [first, last],
-            )
+            cursor.execute(_missing(key), [first, last])
             if cursor.fetchone() is not None:
                 raise IntegrityError(f'insert into {key.table} violates foreign key constraint "{key.name}"')
+
+
+def _missing(key: _ForeignKey) -> str:
+    """A query with a row when one of the rows of `key.table` whose ids are between two parameters refers through
+    `key` to a row that does not exist."""
+    present = " AND ".join(f"n.{column} IS NOT NULL" for column in key.columns)
+    added = f"FROM {key.table} n WHERE n.id BETWEEN %s AND %s AND {present}"
+    if key.among:
+        # Rows of the two tables that the rows added refer to were added by this import, and no one else sees
+        # them: nothing to lock, and each row added is looked up as it is.
+        match = " AND ".join(
+            f"r.{theirs} = n.{ours}" for ours, theirs in zip(key.columns, key.referenced_columns, strict=True)
+        )
+        return f"SELECT 1 {added} AND NOT EXISTS (SELECT 1 FROM {key.referenced} r WHERE {match}) LIMIT 1"
+    # Rows of other tables (a few forces for many rows) are locked, as the triggers lock them, each once: the keys
+    # are distinct and the rows they refer to unique, so as many of those as keys means none is missing.
+    columns = ", ".join(f"n.{column}" for column in key.columns)
+    match = " AND ".join(
+        f"r.{theirs} = k.{ours}" for ours, theirs in zip(key.columns, key.referenced_columns, strict=True)
+    )
+    return (
+        f"WITH k AS MATERIALIZED (SELECT DISTINCT {columns} {added}), found AS (SELECT 1 FROM {key.referenced} r"
+        f" WHERE EXISTS (SELECT 1 FROM k WHERE {match}) FOR KEY SHARE OF r)"
+        " SELECT 1 WHERE (SELECT COUNT(*) FROM k) > (SELECT COUNT(*) FROM found)"
+    )

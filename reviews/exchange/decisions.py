@@ -172,7 +172,8 @@ class _Staging:
         columns = ", ".join(STAGING_COLUMNS)
         with connection.cursor() as cursor:
             if self.postgresql:
-                with CheckedChunks(rows, staging_lines) as chunks:
+                lines = staging_lines if self.appending is None else self.appending.lines
+                with CheckedChunks(rows, lines) as chunks:
                     for (text,) in chunks:
                         copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
                         if self.appending is not None:
@@ -192,6 +193,10 @@ class _Staging:
 
     def index_unique(self) -> bool:
         """Index the staging table by force and crime reference; False when a reference repeats in the file."""
+        if self.appending is not None and self.appending.appended and self.appending.everything():
+            # No reference repeats (`Appending.everything`), and the rules and writes to come have no row left.
+            self.names = {**self.names, "staging": self.appending.rest()}
+            return True
         with connection.cursor() as cursor:
             try:
                 with transaction.atomic():

@@ -255,11 +255,12 @@ def store_six(tmp_path, monkeypatch, *, then: str) -> None:
     monkeypatch.setattr(appending.Appending, "wanted", lambda self, file: then == "append while loading")
 
 
-def an_append() -> list[dict[str, str]]:
-    """Two of the six stored rows (one changed, one the same) among fourteen new ones."""
+def an_append(*, stored: str = "first") -> list[dict[str, str]]:
+    """Two of the six stored rows (one changed, one the same) among fourteen new ones: the `stored` ("first" or
+    "last") rows of the file; or ("none") the new ones alone."""
     rows = a_file(20)
     rows[0].update(criterion="C4")
-    return rows[:2] + rows[6:]
+    return {"first": rows[:2] + rows[6:], "last": rows[6:] + rows[:2], "none": rows[6:]}[stored]
 
 
 @pytest.fixture(params=["set-wise", "by the triggers"])
@@ -279,25 +280,32 @@ def key_checks(request, monkeypatch):
 
 
 @postgresql_only
+# Stored rows first: the first chunk already asks whether each crime is stored; last: the chunks before are written
+# as wholly new until the one holding them; none: every row is appended, and none is left for after the load.
+@pytest.mark.parametrize("stored_rows", ["first", "last", "none"])
 def test_appending_while_loading_stores_what_writing_after_the_rules_stores(
-    tmp_path, monkeypatch, small_chunks, key_checks
+    tmp_path, monkeypatch, small_chunks, key_checks, stored_rows
 ):
     stored = {}
     for load in ("later load", "append while loading"):
         before = schema()
         with CaptureQueriesContext(connection) as queries:
             store_six(tmp_path, monkeypatch, then=load)
-            out, err, ok = import_file(tmp_path, an_append())
+            out, err, ok = import_file(tmp_path, an_append(stored=stored_rows))
 
         assert ok, err
-        assert "Imported 16 decisions: 14 new, 1 updated, 1 unchanged." in out
+        if stored_rows == "none":
+            assert "Imported 14 decisions: 14 new, 0 updated, 0 unchanged." in out
+        else:
+            assert "Imported 16 decisions: 14 new, 1 updated, 1 unchanged." in out
         assert schema() == before
         appended = any("decision_import_appended" in query["sql"] for query in queries)
         assert appended is (load == "append while loading")
         stored[load] = stored_values()
     assert stored["append while loading"] == stored["later load"]
     assert len(stored["later load"]) == 20
-    assert any(row[1] == "NH/26/000000" and row[8] == "C4" for row in stored["later load"])
+    changed = any(row[1] == "NH/26/000000" and row[8] == "C4" for row in stored["later load"])
+    assert changed is (stored_rows != "none")
 
 
 @postgresql_only
@@ -328,6 +336,23 @@ def test_appending_while_loading_a_file_that_breaks_a_rule_keeps_nothing(
     assert not ok
     assert message in err
     assert f'row {len(rows) + 1}, force: no force called "Nowhere"' in err, "every error is reported"
+    assert snapshot() == before
+
+
+@postgresql_only
+@pytest.mark.parametrize("repeat", [1, 4], ids=["in the same chunk", "in a later chunk"])
+def test_appending_new_crimes_only_still_refuses_a_reference_given_twice(
+    tmp_path, monkeypatch, small_chunks, key_checks, repeat
+):
+    rows = an_append(stored="none")
+    rows[repeat] = dict(rows[0])
+    store_six(tmp_path, monkeypatch, then="append while loading")
+    before = snapshot()
+
+    out, err, ok = import_file(tmp_path, rows)
+
+    assert not ok
+    assert f'row {repeat + 2}, crime_reference: "{rows[0]["crime_reference"]}" is already in row 2' in err
     assert snapshot() == before
 
 
