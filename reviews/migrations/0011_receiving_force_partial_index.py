@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("forces", "0002_load_forces"),
-        ("reviews", "0009_open_data_releases"),
+        ("reviews", "0010_import_job_via"),
     ]
 
     operations = [
