@@ -23,8 +23,9 @@ from reviews.exchange.progress import Progress
 
 logger = logging.getLogger(__name__)
 
-# The import writes its progress at most this often (seconds), whatever the size of its chunks.
-WRITE_EVERY = 0.25
+# The import writes its progress at most this often (seconds): it reports after each chunk of rows (a few
+# hundredths of a second of work each), and each report is one small write to the cache.
+WRITE_EVERY = 0.02
 
 
 def _cache():
