@@ -22,11 +22,17 @@ NOT_FOLLOWED = re.compile(
 PATH_IDS = re.compile(r"/\d+(?=/)|(?<=/forces/)[a-z-]+(?=/)")
 VISITS_PER_SHAPE = 2
 
-# Elements wider than the box that holds them, ignoring visually hidden text and scroll containers' contents.
+# A page wider than the window, and elements wider than the box that holds them, ignoring visually hidden text and
+# scroll containers' contents.
 OVERFLOW_SCRIPT = """
 () => {
   const problems = [];
   const viewport = document.documentElement.clientWidth;
+  // Whatever widens it (a 1 px visually hidden text positioned past the edge counts too), the page itself must not
+  // scroll sideways.
+  if (document.documentElement.scrollWidth > viewport + 1) {
+    problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px wide at ${viewport} px`);
+  }
   const scrolls = (el) => ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(el).overflowX);
   for (const el of document.body.querySelectorAll("*")) {
     const box = el.getBoundingClientRect();
