@@ -1206,12 +1206,28 @@ class PublishedResultsQuerySet(models.QuerySet):
         return self.none()
 
 
-class PublishedResults(CheckedModel):
+class WrittenOnce(models.Model):
+    """A row kept as evidence: saved once, then never changed; `changed_message` says what to do instead."""
+
+    changed_message = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(self.changed_message)
+        super().save(*args, **kwargs)
+
+
+class PublishedResults(WrittenOnce, CheckedModel):
     """One published version of a signed-off audit's results, frozen: the figures of the force page and of the
     audit's row in the national comparison (`figures`, counts from which every rate is worked out the same way
     each time), and the canonical CSV of them with its SHA-256. A version never changes once written; a
     correction is a new version with a note, and the one it replaces is marked superseded (the only change a
     stored version takes, by `reviews.results.publishing.audit_publish`)."""
+
+    changed_message = "Published results never change: publish a corrected version instead."
 
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="published_versions")
     # Copies of the audit's force and period as published, so that the pages can choose versions without the
@@ -1271,11 +1287,6 @@ class PublishedResults(CheckedModel):
         if self.version and self.version > 1 and not self.correction_note.strip():
             raise ValidationError({"correction_note": "Say what the correction changed."})
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("Published results never change: publish a corrected version instead.")
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("published_results", args=[self.force.code, self.audit_id, self.version])
 
@@ -1289,10 +1300,12 @@ class OpenDataReleaseQuerySet(models.QuerySet):
         return self.order_by("-number")
 
 
-class OpenDataRelease(models.Model):
+class OpenDataRelease(WrittenOnce):
     """One release of the open data package of the published results (`reviews.results.opendata`): built when a
     version is published (or by the `open_data_release` command), numbered, and never changed, so that a figure
     quoted from release 12 can be checked against release 12's files for as long as it is kept."""
+
+    changed_message = "An open data release never changes: build a new release instead."
 
     number = models.PositiveIntegerField(unique=True)
     published = models.ForeignKey(
@@ -1323,17 +1336,14 @@ class OpenDataRelease(models.Model):
     def __str__(self) -> str:
         return f"Open data release {self.number}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("An open data release never changes: build a new release instead.")
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("open_data_release", args=[self.number])
 
 
-class OpenDataFile(models.Model):
+class OpenDataFile(WrittenOnce):
     """One file of an open data release, kept byte for byte with its size and SHA-256."""
+
+    changed_message = "An open data file never changes: build a new release instead."
 
     release = models.ForeignKey(OpenDataRelease, on_delete=models.CASCADE, related_name="files")
     name = models.CharField(max_length=100)
@@ -1356,11 +1366,6 @@ class OpenDataFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (release {self.release.number})"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("An open data file never changes: build a new release instead.")
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("open_data_file", args=[self.release.number, self.name])
