@@ -3,7 +3,6 @@
 The file's size and emptiness are checked by `import_job_create` with the import engine's own words, so the
 upload page, the data administration and the command line refuse a file alike."""
 
-import hashlib
 from datetime import timedelta
 
 from django import forms
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from reviews.errors import ImportFileError
 from reviews.imports.selectors import import_jobs_visible
-from reviews.imports.services import import_job_create
+from reviews.imports.services import import_job_create, upload_sha256
 from reviews.models import ImportJob, ImportKind, ImportVia
 
 # The same file, of the same kind and for the same step, sent again by the same person this soon after is taken
@@ -76,7 +75,7 @@ class ImportUploadForm(forms.Form):
         dealt with in turn: the second finds the first's job."""
         data = self.cleaned_data
         upload = data["file"]
-        sha256 = _sha256(upload)
+        sha256 = upload_sha256(upload)
         with transaction.atomic():
             get_user_model().objects.select_for_update().filter(pk=by.pk).first()
             earlier = (
@@ -102,16 +101,9 @@ class ImportUploadForm(forms.Form):
                     reopen_approved=data["reopen_approved"],
                     by=by,
                     via=via,
+                    sha256=sha256,
                 )
             except ImportFileError as error:
                 self.add_error("file", str(error))
                 return None, False
         return job, True
-
-
-def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()

@@ -23,26 +23,39 @@ ALREADY_IMPORTED = "This file is already being imported, or has been: nothing wa
 ALREADY_FINISHED = "This job has already finished: nothing was changed."
 
 
+def upload_sha256(upload) -> str:
+    """The SHA-256 of an uploaded file, read in chunks; the file is left at its start."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 def import_job_create(
-    *, upload, kind: str, check_only: bool, reopen_approved: bool = False, by, via: str = ImportVia.UPLOAD_PAGE
+    *,
+    upload,
+    kind: str,
+    check_only: bool,
+    reopen_approved: bool = False,
+    by,
+    via: str = ImportVia.UPLOAD_PAGE,
+    sha256: str | None = None,
 ) -> ImportJob:
     """Store the uploaded file and queue a job that checks it (`check_only`) or imports it, for `by`.
 
     Raises `ImportFileError` for a file that is empty or over the size limit, before anything is stored.
     `reopen_approved` applies to reviews files only (see `reviews_import`); `via` names the page the file came
-    through, for the access record of the import."""
+    through, for the access record of the import; `sha256`, the file's digest when the caller has read it already
+    (`upload_sha256`)."""
     size_check(upload.size)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     job = ImportJob(
         kind=kind,
         check_only=check_only,
         reopen_approved=reopen_approved and kind == ImportKind.REVIEWS,
         file_name=PurePath(upload.name or "upload").name[:255],
         file_size=upload.size,
-        file_sha256=digest.hexdigest(),
+        file_sha256=sha256 or upload_sha256(upload),
         created_by=by,
         via=via,
     )
