@@ -23,6 +23,10 @@ APPENDED = "decision_import_appended"
 # of a file from its size, for deciding whether to append while loading.
 APPEND_BYTES_PER_ROW = 200
 REST = "decision_import_rest"
+# The columns of a decision that a chunk's statement writes from the same staged row, and the same new id, as its
+# crime record's (decision column: crime record column): a foreign key from decisions to crime records on these
+# holds by the way the rows are written.
+WRITTEN_WITH_RECORD = {"crime_record_id": "id", "force_id": "force_id", "recorded_on": "recorded_on"}
 
 
 class Appending:
@@ -34,8 +38,10 @@ class Appending:
     statement; a reference already stored (or given earlier in the file) is left in the staging table for the usual
     rules and writes after the load, which see only the rows not appended (`rest`). Nothing is weakened: the
     repeat-in-file check still runs over every staged row, any error still refuses the whole import (rolling back
-    what was appended), and every foreign key of the rows appended is checked as soon as their chunk is written
-    (`ForeignKeys`)."""
+    what was appended), and every foreign key of the rows appended to other tables is checked as soon as their
+    chunk is written (`ForeignKeys`). The keys from decisions to crime records need no check: each decision takes
+    its crime record's new id, force and recorded date from the staged row its crime record is written from, in
+    the same statement (`WRITTEN_WITH_RECORD`)."""
 
     def __init__(self, names: dict[str, str]):
         self.names = {**names, "appended": connection.ops.quote_name(APPENDED)}
@@ -44,8 +50,10 @@ class Appending:
         self.staged = 0
         self.after_row = 0
         self.keys: ForeignKeys | None = None
-        # Whether every crime appended so far was new (`_write`); the sequence that numbers crime records.
+        # Whether every crime appended so far was new (`_write`), and the last row of the chunks written so; the
+        # sequence that numbers crime records.
         self.all_new = True
+        self.all_new_through = 0
         self.sequence = ""
 
     def prepare(self, file: IO[bytes]) -> bool:
@@ -60,7 +68,10 @@ class Appending:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.names['appended']} (row_number integer NOT NULL) ON COMMIT DROP"
             )
-        self.keys = ForeignKeys.of([self.names["record"], self.names["decision"]])
+        self.keys = ForeignKeys.of(
+            [self.names["record"], self.names["decision"]],
+            written_together=(self.names["decision"], self.names["record"], WRITTEN_WITH_RECORD),
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.names["record"]])
             (self.sequence,) = cursor.fetchone()
@@ -88,16 +99,23 @@ class Appending:
         rows.sort(key=_in_writing_order)
         return staging_lines(rows)
 
+    def writing(self, cursor):
+        """Around the whole load: the chunks' statements run without the foreign keys' triggers, when the keys
+        are checked set-wise (`ForeignKeys.checked_set_wise`); nothing else is written meanwhile."""
+        return self.keys.checked_set_wise(cursor)
+
     def chunk(self, cursor) -> None:
-        """Write the new crimes among the rows staged since the last chunk, and check their foreign keys."""
+        """Write the new crimes among the rows staged since the last chunk, and check their foreign keys; within
+        `writing`."""
         if not self.after_row:
             # Statistics for the staging table, so that each later chunk is found by the index on its row numbers
             # rather than by reading every row staged so far (a temporary table is never analysed otherwise).
             cursor.execute(f"ANALYZE {self.names['staging']}")
-        with self.keys.checked_set_wise(cursor):
-            appended, last_row, *id_ranges = self._write(cursor)
+        appended, last_row, *id_ranges = self._write(cursor)
         self.appended += appended
         self.after_row = last_row if last_row is not None else self.after_row
+        if self.all_new:
+            self.all_new_through = self.after_row
         if appended:
             self.keys.check(
                 cursor,
@@ -112,7 +130,10 @@ class Appending:
         if its are too: without asking the crime references' index first whether each is stored (which costs an
         index search a row), and with each decision written straight from its staged row rather than from the
         crime records the statement wrote. Should a crime be stored, the index refuses it, the chunk is undone and
-        written again asking, as every later chunk is then. Either way the same rows are written."""
+        written again asking, as every later chunk is then. Either way the same rows are written.
+
+        Every row of a chunk written as wholly new is appended (but for a reference repeated within it, which the
+        staging table's key then refuses), so only the chunks written asking note the rows they append (`rest`)."""
         if self.all_new:
             try:
                 with transaction.atomic():
@@ -142,9 +163,9 @@ class Appending:
             + DECISION_INSERT
             + " SELECT s.id, s.force_id, s.recorded_on, "
             + staged(DECISION_VALUES)
-            + f" FROM {written} RETURNING id),"
-            f" a AS (INSERT INTO {{appended}} (row_number) SELECT s.row_number FROM {written})"
-            " SELECT d.count, s.last, c.first, c.last, d.first, d.last"
+            + f" FROM {written} RETURNING id)"
+            + ("" if all_new else f", a AS (INSERT INTO {{appended}} (row_number) SELECT s.row_number FROM {written})")
+            + " SELECT d.count, s.last, c.first, c.last, d.first, d.last"
             " FROM (SELECT COUNT(*) AS count, MIN(id) AS first, MAX(id) AS last FROM d) d,"
             " (SELECT MAX(row_number) AS last FROM s) s, (SELECT MIN(id) AS first, MAX(id) AS last FROM c) c"
         ).format(**self.names)
@@ -155,17 +176,21 @@ class Appending:
         return self.staged == self.appended
 
     def rest(self) -> str:
-        """The staged rows not appended, in a table of their own indexed as the staging table is; its name."""
+        """The staged rows not appended, in a table of their own indexed as the staging table is; its name. Called
+        once the staging table's key holds: no reference repeats in the file, so every row of a chunk written as
+        wholly new was appended."""
         names = {**self.names, "rest": connection.ops.quote_name(REST)}
         rows = " WITH NO DATA" if self.everything() else ""
         with connection.cursor() as cursor:
-            for statement in (
-                "CREATE TEMPORARY TABLE {rest} ON COMMIT DROP AS SELECT * FROM {staging} s"
-                " WHERE NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)" + rows,
-                "CREATE UNIQUE INDEX decision_import_rest_key ON {rest} (force_id, reference)",
-                "ANALYZE {rest}",
-            ):
-                cursor.execute(statement.format(**names))
+            cursor.execute(
+                (
+                    "CREATE TEMPORARY TABLE {rest} ON COMMIT DROP AS SELECT * FROM {staging} s WHERE s.row_number > %s"
+                    " AND NOT EXISTS (SELECT 1 FROM {appended} a WHERE a.row_number = s.row_number)" + rows
+                ).format(**names),
+                [self.all_new_through],
+            )
+            cursor.execute(f"CREATE UNIQUE INDEX decision_import_rest_key ON {names['rest']} (force_id, reference)")
+            cursor.execute(f"ANALYZE {names['rest']}")
         return names["rest"]
 
 
@@ -182,6 +207,8 @@ class _ForeignKey(NamedTuple):
     among: bool
     referenced_columns: list[str]
     deferred: bool
+    # Whether the rows the import writes meet the key by the way they are written (`ForeignKeys.of`).
+    holds: bool
 
 
 class ForeignKeys:
@@ -194,30 +221,43 @@ class ForeignKeys:
     that no one deletes a force meanwhile). That needs the tables to have no triggers but those of foreign keys,
     which the catalogue says. Otherwise the triggers run, and the keys deferred to the commit are checked at once
     (`SET CONSTRAINTS ... IMMEDIATE`), while the next chunk is read. Either way the constraints stay valid and every
-    row added is checked: the first costs a few queries a chunk instead of one per row and key."""
+    row added is checked: the first costs a few queries a chunk instead of one per row and key.
+
+    A key that the rows meet by the way they are written (`written_together`) is not checked set-wise."""
 
     def __init__(self, keys: list[_ForeignKey], *, set_wise: bool):
         self.keys = keys
         self.set_wise = set_wise
         self.deferred = ", ".join(f"{key.name}" for key in keys if key.deferred)
+        self.checked = [key for key in keys if not key.holds]
 
     @classmethod
-    def of(cls, tables: list[str]) -> "ForeignKeys":
+    def of(cls, tables: list[str], *, written_together: tuple[str, str, dict[str, str]] | None = None) -> "ForeignKeys":
+        """The keys of `tables`. `written_together`: (table, referenced table, {column: referenced column}) when
+        every row the import writes to the first table takes those columns' values from the same values as the
+        row of the referenced table it writes with them: a key of the first to the second on those columns alone
+        then holds, and needs no check."""
         regclasses = ", ".join(f"'{table}'::regclass" for table in tables)
+        source, target, same = written_together or (None, None, {})
         keys, matches = [], []
         with connection.cursor() as cursor:
             for table in tables:
+                into_target = f"c.confrelid = '{target}'::regclass" if target is not None else "false"
                 cursor.execute(
                     "SELECT quote_ident(c.conname), c.confrelid::regclass::text, c.confrelid IN (" + regclasses + "),"
-                    " c.condeferred, c.confmatchtype,"
+                    f" c.condeferred, c.confmatchtype, {into_target},"
                     " ARRAY(SELECT quote_ident(attname) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n)"
                     "  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY n),"
                     " ARRAY(SELECT quote_ident(attname) FROM unnest(c.confkey) WITH ORDINALITY k(attnum, n)"
                     "  JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY n)"
                     f" FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = '{table}'::regclass ORDER BY 1"
                 )
-                for name, referenced, among, deferred, match, columns, referenced_columns in cursor.fetchall():
-                    keys.append(_ForeignKey(table, name, columns, referenced, among, referenced_columns, deferred))
+                for name, referenced, among, deferred, match, into, columns, referenced_columns in cursor.fetchall():
+                    pairs = zip(columns, referenced_columns, strict=True)
+                    holds = table == source and into and all(same.get(ours) == theirs for ours, theirs in pairs)
+                    keys.append(
+                        _ForeignKey(table, name, columns, referenced, among, referenced_columns, deferred, holds)
+                    )
                     matches.append(match)
             # Any trigger other than a foreign key's would be skipped too; a MATCH FULL key is checked otherwise.
             cursor.execute(
@@ -253,7 +293,7 @@ class ForeignKeys:
                 cursor.execute(f"SET CONSTRAINTS {self.deferred} IMMEDIATE")
                 cursor.execute(f"SET CONSTRAINTS {self.deferred} DEFERRED")
             return
-        for key in self.keys:
+        for key in self.checked:
             first, last = added.get(key.table, (None, None))
             if first is None:
                 continue

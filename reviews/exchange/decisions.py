@@ -11,6 +11,7 @@ load into empty tables, and a file adding little to a large store, whose new cri
 staged (`appending.Appending`); the rules and writes after the load then see only the rows not written yet.
 """
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import date
 from itertools import islice
@@ -173,7 +174,8 @@ class _Staging:
         with connection.cursor() as cursor:
             if self.postgresql:
                 lines = staging_lines if self.appending is None else self.appending.lines
-                with CheckedChunks(rows, lines) as chunks:
+                writing = contextlib.nullcontext() if self.appending is None else self.appending.writing(cursor)
+                with CheckedChunks(rows, lines) as chunks, writing:
                     for (text,) in chunks:
                         copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
                         if self.appending is not None:

@@ -270,8 +270,8 @@ def key_checks(request, monkeypatch):
     if request.param == "by the triggers":
         of = appending.ForeignKeys.of
 
-        def by_the_triggers(tables):
-            keys = of(tables)
+        def by_the_triggers(tables, **written):
+            keys = of(tables, **written)
             keys.set_wise = False
             return keys
 
@@ -392,3 +392,27 @@ def test_the_keys_of_the_rows_appended_are_checked(set_wise):
         with pytest.raises(IntegrityError, match="reviews_crimerecord_force_id"):
             keys.check(cursor, {names["record"]: (added, added)})
         transaction.set_rollback(True)
+
+
+@postgresql_only
+def test_only_the_keys_the_appending_statement_does_not_meet_by_construction_go_unchecked():
+    """A decision appended takes its crime record's new id, force and recorded date from the same staged row, in
+    the same statement: its key to the crime records holds. The keys to the forces are checked, and so is a key to
+    the crime records on a column the statement does not write from the same value."""
+    names = bulk.table_names()
+    tables = [names["record"], names["decision"]]
+    together = (names["decision"], names["record"], appending.WRITTEN_WITH_RECORD)
+
+    every_key = appending.ForeignKeys.of(tables)
+    keys = appending.ForeignKeys.of(tables, written_together=together)
+    other = appending.ForeignKeys.of(tables, written_together=(*together[:2], {"crime_record_id": "id"}))
+
+    def referred(keys):
+        return sorted((key.table, key.referenced, tuple(key.columns)) for key in keys)
+
+    unchecked = set(referred(every_key.checked)) - set(referred(keys.checked))
+    assert unchecked == {
+        ('"reviews_cancellationdecision"', "reviews_crimerecord", ("crime_record_id", "force_id", "recorded_on"))
+    }
+    assert {key.referenced for key in keys.checked} == {"forces_force"}
+    assert referred(other.checked) == referred(every_key.checked)
