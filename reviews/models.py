@@ -89,7 +89,9 @@ class CrimeRecordQuerySet(models.QuerySet):
 class CrimeRecord(CheckedModel):
     """A crime as a force recorded it. Holds no victim's name, address or date of birth."""
 
-    # The (force, reference) and (force, offence_category) indexes serve look-ups by force.
+    # The (force, reference) index serves look-ups by force. There is no (force, offence_category) index: what is
+    # counted or sampled by force and category is found through the decisions' (force, decided_on) index, and
+    # each crime record written would keep one up to date for nothing.
     force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="crime_records", db_index=False)
     reference = models.CharField(
         max_length=50, help_text="The force's own crime reference.", error_messages={"blank": REFERENCE_REQUIRED}
@@ -114,7 +116,6 @@ class CrimeRecord(CheckedModel):
             ),
             models.CheckConstraint(condition=~Q(reference=""), name="crime_record_reference_not_blank"),
         ]
-        indexes = [models.Index(fields=["force", "offence_category"], name="crime_record_force_category")]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.force.code})"
