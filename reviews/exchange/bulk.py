@@ -149,7 +149,7 @@ def first_load(
             if indexes is None:
                 return None
             progress.phase(READING)
-            table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=True)
+            table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=progress.wants_total)
             report = ImportReport(format_name="decisions", notices=table.notices, listed=listed_errors)
             progress.phase(CHECKING, total=table.total)
             sequences = [_sequence(model) for model in (CrimeRecord, CancellationDecision)]

@@ -85,7 +85,7 @@ def decisions_import(
                 return report
             # From the start of the file: a first load that found something wrong has been undone.
             progress.phase(READING)
-            table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=True)
+            table = open_table(file, spec=DECISION_FILE, max_size=max_size, count=progress.wants_total)
             report = ImportReport(
                 format_name="decisions", dry_run=dry_run, notices=table.notices, listed=listed_errors, on_error=errors
             )

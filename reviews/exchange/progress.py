@@ -18,6 +18,10 @@ PHASES = (READING, CHECKING, WRITING, REBUILDING)
 class Progress:
     """Progress that nobody watches: every call does nothing."""
 
+    # Whether the rows to go through are shown to someone: only then does the import count a file's records before
+    # reading them, a pass over the file that costs a few per cent of the import (`reading.open_table`).
+    wants_total = False
+
     def phase(self, name: str, *, total: int | None = None) -> None:
         """The import starts phase `name` (one of `PHASES`); `total` is the number of rows it will go through,
         when known."""

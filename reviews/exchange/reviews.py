@@ -89,7 +89,7 @@ def reviews_import(
     if reopen_approved and by is None:
         raise ImportFileError(REOPEN_NEEDS_PERSON)
     progress.phase(READING)
-    table = open_table(file, spec=REVIEW_FILE, count=True)
+    table = open_table(file, spec=REVIEW_FILE, count=progress.wants_total)
     report = ImportReport(
         format_name="reviews", dry_run=dry_run, notices=table.notices, listed=listed_errors, on_error=errors
     )

@@ -69,6 +69,8 @@ class JobProgress(Progress):
 
     Use it as a context manager: the heartbeat beats from entering to leaving."""
 
+    wants_total = True
+
     def __init__(self, token: str):
         self.token = token
         self.state = {"phase": "", "rows_total": None, "rows_done": 0, "phase_started": time.time()}

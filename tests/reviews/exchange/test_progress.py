@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from reviews.errors import ImportCancelled, ImportRefused
-from reviews.exchange import bulk, decisions
+from reviews.exchange import bulk, decisions, reading
 from reviews.exchange.decisions import decisions_import
 from reviews.exchange.progress import CHECKING, READING, REBUILDING, WRITING, Progress
 from reviews.exchange.reading import DECISION_FILE, ERROR_CAP, REVIEW_FILE, RowError, open_table
@@ -34,6 +34,8 @@ POSTGRESQL = connection.vendor == "postgresql"
 class Watcher(Progress):
     """Progress that keeps every call, and cancels the import at `cancel_at`: (phase, "phase") when that phase
     starts, (phase, "advance") at its first advance."""
+
+    wants_total = True
 
     def __init__(self, cancel_at: tuple[str, str] | None = None):
         self.calls: list[tuple] = []
@@ -122,6 +124,21 @@ def test_an_import_reports_each_phase_the_records_to_check_and_the_rows_checked(
     assert len(checked) >= 5, "each chunk of two rows reported"
     assert checked[-1] == 11
     assert watcher.threads == {threading.current_thread().name}, "progress hears only from the import's thread"
+
+
+@pytest.mark.parametrize("load", LOADS)
+def test_an_import_nobody_watches_does_not_count_the_file_first(monkeypatch, load):
+    """Counting the records is for a progress bar: the command line, which shows none, skips that pass."""
+    stored_before(load)
+    counted = []
+    monkeypatch.setattr(reading, "csv_records_count", lambda *args, **kwargs: counted.append(args) or 0)
+
+    report = decisions_import(file=a_file(3))
+    assert report.rows == 3
+    assert counted == []
+
+    decisions_import(file=a_file(3), progress=Watcher())
+    assert len(counted) == 1
 
 
 def test_a_dry_run_reports_reading_and_checking_only(small_chunks):
