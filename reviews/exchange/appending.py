@@ -4,16 +4,24 @@ checked a query per chunk rather than a trigger per row where the database role 
 
 import contextlib
 import io
+import queue
 from typing import IO, NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from reviews.exchange import bulk
 from reviews.exchange.bulk import (
     CHUNK_ROWS,
+    DECISION_COLUMNS,
     DECISION_INSERT,
     DECISION_VALUES,
     RECORD_COLUMNS,
+    STAGING_COLUMNS,
+    STAGING_KEY_COLUMNS,
+    FirstLoadLines,
+    copy_text,
     staged,
+    staging_key_lines,
     staging_lines,
 )
 from reviews.exchange.rows import DecisionValues
@@ -23,9 +31,12 @@ APPENDED = "decision_import_appended"
 # of a file from its size, for deciding whether to append while loading.
 APPEND_BYTES_PER_ROW = 200
 REST = "decision_import_rest"
-# The columns of a decision that a chunk's statement writes from the same staged row, and the same new id, as its
-# crime record's (decision column: crime record column): a foreign key from decisions to crime records on these
-# holds by the way the rows are written.
+# Chunks whose ids are drawn before the first is written (`Appending.writing`): the thread that checks the rows may
+# be two chunks ahead of the database.
+CHUNKS_DRAWN_AHEAD = 3
+# The columns of a decision that a chunk is written with from the same row of the file, and the same new id, as its
+# crime record (decision column: crime record column): a foreign key from decisions to crime records on these holds
+# by the way the rows are written.
 WRITTEN_WITH_RECORD = {"crime_record_id": "id", "force_id": "force_id", "recorded_on": "recorded_on"}
 
 
@@ -34,14 +45,17 @@ class Appending:
     indexes for one chunk while the next is read and checked in Python, and the cost of adding a row neither waits
     for the whole file nor grows with what is stored (each row is an index lookup, not a scan of the tables).
 
-    A chunk's rows whose force and crime reference are not stored yet get their crime record and decision in one
-    statement; a reference already stored (or given earlier in the file) is left in the staging table for the usual
-    rules and writes after the load, which see only the rows not appended (`rest`). Nothing is weakened: the
-    repeat-in-file check still runs over every staged row, any error still refuses the whole import (rolling back
-    what was appended), and every foreign key of the rows appended to other tables is checked as soon as their
-    chunk is written (`ForeignKeys`). The keys from decisions to crime records need no check: each decision takes
-    its crime record's new id, force and recorded date from the staged row its crime record is written from, in
-    the same statement (`WRITTEN_WITH_RECORD`)."""
+    While every crime appended has been new, each chunk's crime records and decisions are copied straight into
+    their tables, numbered from ids drawn ahead for the chunk (`_copy`), which costs the database a third less than
+    a statement writing them from the staging table. The first chunk holding a crime reference already stored (or
+    given twice) is undone and written by a statement instead, as every later chunk is (`_write`): the rows whose
+    reference is not stored yet get their crime record and decision; one already stored (or given earlier in the
+    file) is left in the staging table for the usual rules and writes after the load, which see only the rows not
+    appended (`rest`). Nothing is weakened: every row is staged, so the repeat-in-file check still runs over them
+    all; any error still refuses the whole import (rolling back what was appended); and every foreign key of the
+    rows appended to other tables is checked as soon as their chunk is written (`ForeignKeys`). The key from
+    decisions to crime records needs no check: either way each decision takes its crime record's new id, force
+    and recorded date from the same values as its crime record (`WRITTEN_WITH_RECORD`)."""
 
     def __init__(self, names: dict[str, str]):
         self.names = {**names, "appended": connection.ops.quote_name(APPENDED)}
@@ -51,10 +65,16 @@ class Appending:
         self.after_row = 0
         self.keys: ForeignKeys | None = None
         # Whether every crime appended so far was new (`_write`), and the last row of the chunks written so; the
-        # sequence that numbers crime records.
+        # sequences that number crime records and decisions.
         self.all_new = True
         self.all_new_through = 0
         self.sequence = ""
+        self.decision_sequence = ""
+        # Ids drawn for the chunks to come, for the thread that checks them (`_draw`, `lines`): the first crime
+        # record's and decision's ids of a run as long as a chunk, or None once no more are drawn.
+        self.ids: queue.SimpleQueue = queue.SimpleQueue()
+        self.drawing = True
+        self.analysed = False
 
     def prepare(self, file: IO[bytes]) -> bool:
         """Get ready to append while `file` is loaded, if that is the faster way (`wanted`); whether it is."""
@@ -63,6 +83,10 @@ class Appending:
         with connection.cursor() as cursor:
             # Each chunk is found by its row numbers, which only grow.
             cursor.execute(f"CREATE INDEX decision_import_staging_row ON {self.names['staging']} (row_number)")
+            # A row whose crime is copied straight into the tables is staged with its key columns alone (`chunk`).
+            others = [column for column in STAGING_COLUMNS if column not in STAGING_KEY_COLUMNS]
+            nullable = ", ".join(f"ALTER COLUMN {column} DROP NOT NULL" for column in others)
+            cursor.execute(f"ALTER TABLE {self.names['staging']} {nullable}")
             # Left by an earlier import in the same transaction, if any, as the staging table may be.
             cursor.execute(f"DROP TABLE IF EXISTS {self.names['appended']}, {connection.ops.quote_name(REST)}")
             cursor.execute(
@@ -73,8 +97,11 @@ class Appending:
             written_together=(self.names["decision"], self.names["record"], WRITTEN_WITH_RECORD),
         )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.names["record"]])
-            (self.sequence,) = cursor.fetchone()
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
+                [self.names["record"], self.names["decision"]],
+            )
+            self.sequence, self.decision_sequence = cursor.fetchone()
         return True
 
     def wanted(self, file: IO[bytes]) -> bool:
@@ -91,27 +118,81 @@ class Appending:
             cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.names['decision']} LIMIT %s) stored", [2 * rows])
             return cursor.fetchone()[0] >= 2 * rows
 
-    def lines(self, rows: list[DecisionValues]) -> tuple[str]:
-        """A chunk's rows as COPY text for the staging table, in the order the chunk's statement writes them (by
-        force and crime reference, then row): sorting them there then finds them in order, which costs one
-        comparison a row rather than a sort in the database, done while the database writes the last chunk."""
+    def lines(self, rows: list[DecisionValues]) -> tuple:
+        """A chunk's rows as COPY text for the staging table, in the order the chunk is written (by force and crime
+        reference, then row); the chunk's last row; and, while ids are drawn for the chunks (`writing`), the rows
+        as COPY text for the crime records and decisions themselves, numbered from the ids drawn for the chunk:
+        (rows, first ids, crime records' text, decisions' text, the rows themselves), else None; then the staging
+        table's text holds the rows' key columns alone. Runs in the thread that checks the rows, while the
+        database writes the chunk before: sorting them here finds them in order in the database, for one
+        comparison a row."""
         self.staged += len(rows)
+        last_row = rows[-1].row_number
         rows.sort(key=_in_writing_order)
-        return staging_lines(rows)
+        first_ids = self.ids.get() if self.drawing else None
+        if first_ids is None:
+            self.drawing = False
+            (staging,) = staging_lines(rows)
+            return staging, last_row, None
+        return staging_key_lines(rows), last_row, (len(rows), first_ids, *FirstLoadLines(first_ids)(rows), rows)
 
+    @contextlib.contextmanager
     def writing(self, cursor):
-        """Around the whole load: the chunks' statements run without the foreign keys' triggers, when the keys
-        are checked set-wise (`ForeignKeys.checked_set_wise`); nothing else is written meanwhile."""
-        return self.keys.checked_set_wise(cursor)
+        """Around the whole load: the chunks are written without the foreign keys' triggers, when the keys are
+        checked set-wise (`ForeignKeys.checked_set_wise`), and ids are drawn ahead for the chunks to come
+        (`_draw`); nothing else is written meanwhile."""
+        try:
+            with self.keys.checked_set_wise(cursor):
+                for _ in range(CHUNKS_DRAWN_AHEAD):
+                    self._draw(cursor)
+                yield
+        finally:
+            # The thread that checks the rows waits for no more ids.
+            self.ids.put(None)
 
-    def chunk(self, cursor) -> None:
-        """Write the new crimes among the rows staged since the last chunk, and check their foreign keys; within
-        `writing`."""
-        if not self.after_row:
-            # Statistics for the staging table, so that each later chunk is found by the index on its row numbers
-            # rather than by reading every row staged so far (a temporary table is never analysed otherwise).
-            cursor.execute(f"ANALYZE {self.names['staging']}")
-        appended, last_row, *id_ranges = self._write(cursor)
+    def _draw(self, cursor) -> None:
+        """Draw ids for one more chunk of crime records and decisions from their sequences, while every crime
+        appended has been new, and hand them to the thread that checks the rows. They are handed over only when
+        each sequence gave a run of consecutive ids (no one else drew from it meanwhile, as is usual), so that a
+        chunk is numbered from its first ids; otherwise none are, and the chunk is written by a statement that
+        draws its own (`_write`). Ids drawn and not used are a gap in the numbering, as a rolled-back insert
+        leaves."""
+        if not self.all_new:
+            return
+        size = bulk.CHUNK_ROWS
+        cursor.execute(
+            "WITH drawn AS (SELECT nextval(%s::regclass) AS record, nextval(%s::regclass) AS decision"
+            " FROM generate_series(1, %s)) SELECT MIN(record), MAX(record), MIN(decision), MAX(decision) FROM drawn",
+            [self.sequence, self.decision_sequence, size],
+        )
+        record, last_record, decision, last_decision = cursor.fetchone()
+        if last_record - record + 1 == size and last_decision - decision + 1 == size:
+            self.ids.put((record, decision))
+        else:
+            self.ids.put(None)
+
+    def chunk(self, cursor, texts: tuple) -> None:
+        """Stage a chunk (`texts`, from `lines`) and write its new crimes, and check their foreign keys; within
+        `writing`. A chunk copied straight into the tables is staged by its key columns alone: the rules between
+        rows need no more of it, and the rules and writes after the load see only the rows not appended (`rest`).
+        Otherwise it is staged whole, then written by a statement."""
+        staging, last_row, numbered = texts
+        written = self._copy(cursor, last_row, *numbered[:-1]) if numbered is not None else None
+        if written is not None:
+            columns = ", ".join(STAGING_KEY_COLUMNS)
+            copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", staging)
+            self._draw(cursor)
+        else:
+            if numbered is not None:
+                (staging,) = staging_lines(numbered[-1])
+            copy_text(cursor, f"COPY {self.names['staging']} ({', '.join(STAGING_COLUMNS)}) FROM STDIN", staging)
+            if not self.analysed:
+                # Statistics for the staging table, so that each chunk is found by the index on its row numbers
+                # rather than by reading every row staged so far (a temporary table is never analysed otherwise).
+                cursor.execute(f"ANALYZE {self.names['staging']}")
+                self.analysed = True
+            written = self._write(cursor)
+        appended, last_row, *id_ranges = written
         self.appended += appended
         self.after_row = last_row if last_row is not None else self.after_row
         if self.all_new:
@@ -124,6 +205,25 @@ class Appending:
                     self.names["decision"]: (id_ranges[2], id_ranges[3]),
                 },
             )
+
+    def _copy(self, cursor, last_row: int, rows: int, first_ids: tuple[int, int], records: str, decisions: str):
+        """Copy a chunk's crime records and decisions straight into their tables, numbered from the ids drawn for
+        them, while every crime appended has been new: `_write`'s figures, or None when a crime reference of the
+        chunk is stored (or repeated in it). Then the copy is undone, no more ids are drawn, and the chunk is
+        written asking, as every later chunk is. Each decision's crime record id, force and recorded date are the
+        same values as its crime record's, as `_write` writes them (`WRITTEN_WITH_RECORD`)."""
+        if not self.all_new:
+            return None
+        first_record, first_decision = first_ids
+        try:
+            # COPY is the driver's own call: its errors become Django's here, as a statement's do.
+            with transaction.atomic(), connection.wrap_database_errors:
+                copy_text(cursor, f"COPY {self.names['record']} (id, {RECORD_COLUMNS}) FROM STDIN", records)
+                copy_text(cursor, f"COPY {self.names['decision']} (id, {DECISION_COLUMNS}) FROM STDIN", decisions)
+        except IntegrityError:
+            self._asking()
+            return None
+        return rows, last_row, first_record, first_record + rows - 1, first_decision, first_decision + rows - 1
 
     def _write(self, cursor) -> tuple:
         """The chunk's statement, and its one row. While every chunk's crimes have been new, the next is written as
@@ -140,9 +240,15 @@ class Appending:
                     cursor.execute(self._statement(all_new=True), [self.sequence, self.after_row])
                     return cursor.fetchone()
             except IntegrityError:
-                self.all_new = False
+                self._asking()
         cursor.execute(self._statement(all_new=False), [self.sequence, self.after_row])
         return cursor.fetchone()
+
+    def _asking(self) -> None:
+        """From now on every chunk asks whether each crime is stored: no more ids are drawn for the chunks to come,
+        and the thread that checks the rows waits for none."""
+        self.all_new = False
+        self.ids.put(None)
 
     def _statement(self, *, all_new: bool) -> str:
         # The crimes written: every one staged when all are new, else those whose reference is not stored yet.

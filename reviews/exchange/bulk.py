@@ -39,6 +39,9 @@ STAGING = "decision_import_staging"
 WORK_MEM = "64MB"
 # The staging table holds a checked row as it is: one column per field of `DecisionValues`.
 STAGING_COLUMNS = DecisionValues._fields
+# What says which crime a staged row is, and where in the file: all the rules between rows need of a row whose crime
+# is written straight into the tables as it is staged (`appending.Appending`).
+STAGING_KEY_COLUMNS = ("row_number", "force_id", "reference")
 
 
 def table_names() -> dict[str, str]:
@@ -285,6 +288,15 @@ def staging_lines(rows: list[DecisionValues]) -> tuple[str]:
             f"\t{role}\t{to}\t{why}\n"
         )
     return ("".join(lines),)
+
+
+def staging_key_lines(rows: list[DecisionValues]) -> str:
+    """Checked rows as COPY text for the staging table's `STAGING_KEY_COLUMNS` alone."""
+    lines = []
+    for row in rows:
+        reference, _code, _why = _free_text(row.reference, "", "")
+        lines.append(f"{row.row_number}\t{row.force_id}\t{reference}\n")
+    return "".join(lines)
 
 
 class FirstLoadLines:

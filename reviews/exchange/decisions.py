@@ -176,10 +176,11 @@ class _Staging:
                 lines = staging_lines if self.appending is None else self.appending.lines
                 writing = contextlib.nullcontext() if self.appending is None else self.appending.writing(cursor)
                 with CheckedChunks(rows, lines) as chunks, writing:
-                    for (text,) in chunks:
-                        copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", text)
-                        if self.appending is not None:
-                            self.appending.chunk(cursor)
+                    for texts in chunks:
+                        if self.appending is None:
+                            copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", texts[0])
+                        else:
+                            self.appending.chunk(cursor, texts)
                         report.hand_over_errors()
                         self.progress.advance(report.rows)
             else:

@@ -279,18 +279,33 @@ def key_checks(request, monkeypatch):
     return request.param
 
 
+def sequences_stepping_by_two() -> None:
+    """Crime records and decisions numbered two apart, so that no run of ids drawn is consecutive, as when someone
+    else draws from the sequences meanwhile."""
+    with connection.cursor() as cursor:
+        for table in ("reviews_crimerecord", "reviews_cancellationdecision"):
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            (sequence,) = cursor.fetchone()
+            cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 2")
+
+
 @postgresql_only
 # Stored rows first: the first chunk already asks whether each crime is stored; last: the chunks before are written
 # as wholly new until the one holding them; none: every row is appended, and none is left for after the load.
 @pytest.mark.parametrize("stored_rows", ["first", "last", "none"])
+# Wholly new chunks are copied straight in, numbered from ids drawn ahead; when the ids drawn are not consecutive,
+# by a statement that draws its own.
+@pytest.mark.parametrize("ids", ["consecutive", "not consecutive"])
 def test_appending_while_loading_stores_what_writing_after_the_rules_stores(
-    tmp_path, monkeypatch, small_chunks, key_checks, stored_rows
+    tmp_path, monkeypatch, small_chunks, key_checks, stored_rows, ids
 ):
     stored = {}
     for load in ("later load", "append while loading"):
         before = schema()
         with CaptureQueriesContext(connection) as queries:
             store_six(tmp_path, monkeypatch, then=load)
+            if ids == "not consecutive":
+                sequences_stepping_by_two()
             out, err, ok = import_file(tmp_path, an_append(stored=stored_rows))
 
         assert ok, err
@@ -301,6 +316,8 @@ def test_appending_while_loading_stores_what_writing_after_the_rules_stores(
         assert schema() == before
         appended = any("decision_import_appended" in query["sql"] for query in queries)
         assert appended is (load == "append while loading")
+        by_statement = any("DISTINCT ON (force_id, reference) nextval" in query["sql"] for query in queries)
+        assert by_statement is (appended and (stored_rows != "none" or ids == "not consecutive"))
         stored[load] = stored_values()
     assert stored["append while loading"] == stored["later load"]
     assert len(stored["later load"]) == 20
