@@ -397,8 +397,9 @@ BENCHMARKS = {
         "200,000, 400,000, 600,000 and 800,000 decisions stored (later loads, which check every row against what "
         "is stored: their cost should not grow with it). Before each later load the tables are vacuumed and "
         "analysed, as autovacuum leaves them once the load before has settled; the load into the 800,000 stored "
-        "runs three times, each into its own copy of the database, and the median run is given. For comparison, a raw `COPY` of the whole file into a "
-        "table without constraints, the floor for any import. Then the CSV export of all the decisions and of a "
+        "runs three times, each into its own copy of the database, and the median run is given. For comparison, "
+        "a raw `COPY` of the whole file into a table without constraints, the floor for any import. Then the CSV "
+        "export of all the decisions and of a "
         "tenth of them, each in its own process, with the time to the first bytes and the peak memory, which "
         "should not grow with the rows. Targets: as the benchmark records them, in the second table.",
         imports_body,
