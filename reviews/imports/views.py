@@ -25,7 +25,8 @@ from reviews.permissions import DataStewardMixin
 
 def job_started_message(job: ImportJob) -> str:
     action = "checked" if job.check_only else "imported"
-    return f"{job.file_name} is being {action}. This page shows how far it has got."
+    # Worded for any moment after the upload: a small file may be done before its page is first shown.
+    return f"{job.file_name} was queued to be {action}. This page shows how far it has got."
 
 
 class ImportUploadView(DataStewardMixin, SingleTableMixin, FormView):

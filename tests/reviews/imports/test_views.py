@@ -60,6 +60,8 @@ def test_a_check_runs_in_the_background_and_its_page_shows_the_counts(client, da
     assert (job.kind, job.check_only, job.state, job.created_by) == ("decisions", True, "queued", data_steward)
     queued_page = text(client.get(job.get_absolute_url()))
     assert "Queued" in queued_page
+    # The same words whether the job has begun or, for a small file, ended by the time its page is shown.
+    assert "extract.csv was queued to be checked. This page shows how far it has got." in queued_page
     assert f'data-status-url="/imports/{job.pk}/status.json"' in queued_page
     assert ">Refresh</a>" in queued_page
     assert "Import now" not in queued_page
