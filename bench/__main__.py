@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench import maintenance_connection
+
 # Each name is a module of this package with `run() -> dict` (the figures) and `report(figures) -> str`.
 BENCHMARKS = ["imports", "sampling", "summaries", "access_records", "quality", "remedies"]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -21,15 +23,10 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cancellation_review_b
 
 
 def _ensure_database(url: str) -> None:
-    import psycopg2
     from psycopg2 import sql
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
-    )
-    connection.autocommit = True
+    name = urlsplit(url).path.lstrip("/")
+    connection = maintenance_connection(url)
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:

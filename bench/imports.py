@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import maintenance_connection
 from bench.national import COLUMNS, SEED, write_national_extract
 
 ROWS = 200_000
@@ -136,12 +137,13 @@ def _settle() -> None:
 def _append_runs(path: Path, *, stored: int) -> dict:
     """The import of `path` into the decisions stored, `APPEND_RUNS` times, each into a copy of the benchmarks'
     database made for it and dropped after: the median run (by rows per second), with every run's figures."""
-    from django.db import connection, connections
+    from django.db import connections
 
-    name = connection.settings_dict["NAME"]
+    url = os.environ["DATABASE_URL"]
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
     copy = f"{name}_append"
-    url = urlsplit(os.environ["DATABASE_URL"])
-    copy_url = urlunsplit(url._replace(path=f"/{copy}"))
+    copy_url = urlunsplit(parts._replace(path=f"/{copy}"))
     connections.close_all()
     runs = []
     for _ in range(APPEND_RUNS):
@@ -161,17 +163,14 @@ def _append_runs(path: Path, *, stored: int) -> dict:
     }
 
 
-def _server_statement(url, statement: str) -> None:
-    """Run `statement` on the server of `url` (a split URL) from its maintenance database, outside a transaction;
-    a copy from a template waits while an autovacuum worker is still connected to the template."""
+def _server_statement(url: str, statement: str) -> None:
+    """Run `statement` on the server of `url` from its maintenance database, outside a transaction; a copy from a
+    template waits while an autovacuum worker is still connected to the template."""
     import psycopg2
 
     deadline = time.monotonic() + 120
     while True:
-        server = psycopg2.connect(
-            host=url.hostname, port=url.port or 5432, user=url.username, password=url.password, dbname="postgres"
-        )
-        server.autocommit = True
+        server = maintenance_connection(url)
         try:
             with server.cursor() as cursor:
                 cursor.execute(statement)
