@@ -122,7 +122,7 @@ class Appending:
         """A chunk's rows as COPY text for the staging table, in the order the chunk is written (by force and crime
         reference, then row); the chunk's last row; and, while ids are drawn for the chunks (`writing`), the rows
         as COPY text for the crime records and decisions themselves, numbered from the ids drawn for the chunk:
-        (rows, first ids, crime records' text, decisions' text, the rows themselves), else None; then the staging
+        (first ids, crime records' text, decisions' text, the rows themselves), else None; then the staging
         table's text holds the rows' key columns alone. Runs in the thread that checks the rows, while the
         database writes the chunk before: sorting them here finds them in order in the database, for one
         comparison a row."""
@@ -134,7 +134,7 @@ class Appending:
             self.drawing = False
             (staging,) = staging_lines(rows)
             return staging, last_row, None
-        return staging_key_lines(rows), last_row, (len(rows), first_ids, *FirstLoadLines(first_ids)(rows), rows)
+        return staging_key_lines(rows), last_row, (first_ids, *FirstLoadLines(first_ids)(rows), rows)
 
     @contextlib.contextmanager
     def writing(self, cursor):
@@ -177,7 +177,7 @@ class Appending:
         rows need no more of it, and the rules and writes after the load see only the rows not appended (`rest`).
         Otherwise it is staged whole, then written by a statement."""
         staging, last_row, numbered = texts
-        written = self._copy(cursor, last_row, *numbered[:-1]) if numbered is not None else None
+        written = self._copy(cursor, last_row, *numbered) if numbered is not None else None
         if written is not None:
             columns = ", ".join(STAGING_KEY_COLUMNS)
             copy_text(cursor, f"COPY {self.names['staging']} ({columns}) FROM STDIN", staging)
@@ -206,7 +206,7 @@ class Appending:
                 },
             )
 
-    def _copy(self, cursor, last_row: int, rows: int, first_ids: tuple[int, int], records: str, decisions: str):
+    def _copy(self, cursor, last_row: int, first_ids: tuple[int, int], records: str, decisions: str, rows: list):
         """Copy a chunk's crime records and decisions straight into their tables, numbered from the ids drawn for
         them, while every crime appended has been new: `_write`'s figures, or None when a crime reference of the
         chunk is stored (or repeated in it). Then the copy is undone, no more ids are drawn, and the chunk is
@@ -223,7 +223,8 @@ class Appending:
         except IntegrityError:
             self._asking()
             return None
-        return rows, last_row, first_record, first_record + rows - 1, first_decision, first_decision + rows - 1
+        count = len(rows)
+        return count, last_row, first_record, first_record + count - 1, first_decision, first_decision + count - 1
 
     def _write(self, cursor) -> tuple:
         """The chunk's statement, and its one row. While every chunk's crimes have been new, the next is written as
